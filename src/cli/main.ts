@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/** The `mailns` command: serve, check, export, import. */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { loadZones, type LoadResult } from '../server/load.js';
+import { DnsServer, type ListenAddress } from '../server/server.js';
+import { exportZone } from '../zone/export.js';
+import { Catalog } from '../zone/zone.js';
+import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
+import { nameToText } from '../util/name.js';
+import { importZoneFile } from './import.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const USAGE = `mailns ${VERSION}: an authoritative DNS server for mail domains
+
+usage:
+  mailns serve [DIR|FILE ...] [--listen HOST:PORT ...] [--log-level LEVEL]
+               [--hide-version] [--identity TEXT]
+  mailns check [DIR|FILE ...]            validate zones; exit 1 on errors
+  mailns export [DIR|FILE ...] [--zone NAME] [--annotate]
+                                         print RFC 1035 zone files
+  mailns import FILE.zone [--origin NAME] print a zone file as mailns YAML
+
+DIR defaults to ./zones. --listen defaults to 127.0.0.1:5353 and may be repeated
+(use [::1]:5353 for IPv6). SIGHUP reloads the zones; a zone that fails to load
+keeps serving its last good copy.`;
+
+function parseListen(s: string): ListenAddress {
+  const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  if (!m) throw new Error(`--listen ${s}: expected HOST:PORT or [IPv6]:PORT`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+function report(problems: Problem[], out: (s: string) => void): void {
+  for (const p of sortProblems(problems)) out(formatProblem(p));
+}
+
+async function serve(dirs: string[], values: Record<string, unknown>): Promise<number> {
+  const log: Logger = pino({ level: (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } });
+  const listen = ((values.listen as string[] | undefined) ?? ['127.0.0.1:5353']).map(parseListen);
+  const t0 = performance.now();
+  let loaded = loadZones(dirs);
+  logLoad(log, loaded);
+  if (loaded.zones.length === 0) {
+    log.error({ dirs }, 'no zone loaded');
+    return 1;
+  }
+  const server = new DnsServer(loaded.catalog, {
+    listen,
+    chaos: {
+      version: values['hide-version'] ? false : `mailns ${VERSION}`,
+      identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
+    },
+  }, log);
+  await server.start();
+  log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+
+  process.on('SIGHUP', () => {
+    const next = loadZones(dirs);
+    logLoad(log, next);
+    // A file that failed keeps its last good zone (by file), so one typo takes nothing down.
+    const kept = loaded.zones.filter((z) => next.failed.includes(z.file));
+    if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
+    const zones = [...next.zones, ...kept];
+    loaded = { ...next, zones, catalog: new Catalog(zones.map((z) => z.zone)) };
+    server.setCatalog(loaded.catalog);
+    log.info({ zones: loaded.zones.length }, 'reloaded');
+  });
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping');
+    await server.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return -1; // keep running
+}
+
+function fmtAddr(a: { address: string; port: number }): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+function logLoad(log: Logger, r: LoadResult): void {
+  for (const z of r.zones) {
+    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.model.soa.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
+  }
+  for (const p of sortProblems(r.problems)) {
+    const entry = { file: p.file, line: p.line, col: p.col, rule: p.rule, hint: p.hint };
+    if (p.severity === 'error') log.error(entry, p.message); else log.warn(entry, p.message);
+  }
+  for (const f of r.failed) log.error({ file: f }, 'zone not loaded');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      listen: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      'hide-version': { type: 'boolean' },
+      identity: { type: 'string' },
+      zone: { type: 'string' },
+      annotate: { type: 'boolean' },
+      origin: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const dirs = positionals.length ? positionals : ['zones'];
+  switch (verb) {
+    case 'serve':
+      return serve(dirs, values);
+    case 'check': {
+      const r = loadZones(dirs);
+      report(r.problems, (s) => console.log(s));
+      const errors = r.problems.filter((p) => p.severity === 'error').length;
+      console.log(`${r.zones.length} zone(s) ok, ${r.failed.length} with errors; ${errors} error(s), ${r.problems.length - errors} warning(s)`);
+      return errors ? 1 : 0;
+    }
+    case 'export': {
+      const r = loadZones(dirs);
+      report(r.problems, (s) => console.error(s));
+      if (r.problems.some((p) => p.severity === 'error')) return 1;
+      const want = values.zone?.toLowerCase().replace(/\.?$/, '.');
+      for (const z of r.zones) {
+        if (want && nameToText(z.zone.origin) !== want) continue;
+        process.stdout.write(exportZone(z.zone, { annotate: values.annotate }));
+      }
+      return 0;
+    }
+    case 'import': {
+      const file = positionals[0];
+      if (!file) { console.error(USAGE); return 2; }
+      const r = importZoneFile(readFileSync(file, 'utf8'), file, values.origin);
+      report(r.problems, (s) => console.error(s));
+      if (!r.yaml) return 1;
+      process.stdout.write(r.yaml);
+      return 0;
+    }
+    case undefined: case 'help': case '--help': case '-h':
+      console.log(USAGE);
+      return verb ? 0 : 2;
+    default:
+      console.error(`unknown command "${verb}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exitCode = code; },
+  (err: unknown) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 2; },
+);

@@ -1,0 +1,244 @@
+/**
+ * The validated model of one zone: JSON Schema first (ajv, every error at
+ * once), then the semantic checks the schema cannot express (names, TTLs,
+ * addresses). Record RDATA is checked in synth, where it is encoded.
+ */
+import { isIP } from 'node:net';
+import { statSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { type Name, NameError, parseName, lowerName } from '../util/name.js';
+import { type At, type Problem, problem } from '../util/problem.js';
+import { parseDuration, MAX_TTL } from '../util/ttl.js';
+import type { Path, YamlSource } from './source.js';
+import schema from './zone.schema.json' with { type: 'json' };
+
+export interface SoaModel {
+  mname: Name;
+  rname: Name;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+  ttl: number;
+  at: At;
+}
+
+export interface HostModel {
+  owner: Name;
+  ipv4: { address: string; at: At }[];
+  ipv6: { address: string; at: At }[];
+  ttl: number;
+  at: At;
+}
+
+/** A record as written: RDATA still text (tokens) or an octoDNS object. */
+export interface RecordModel {
+  owner: Name;
+  type: string;
+  ttl: number;
+  values: { value: unknown; at: At }[];
+  at: At;
+}
+
+export interface ZoneModel {
+  file: string;
+  origin: Name;
+  ttl: number;
+  soa: SoaModel;
+  nameservers: { name: Name; at: At }[];
+  hosts: HostModel[];
+  records: RecordModel[];
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateSchema = ajv.compile(schema);
+
+const DEFAULT_TTL = 3600;
+// SOA timers within the RFC 1912 §2.2 ranges.
+const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
+
+/** `mtime` of the file, for `serial: auto` (changes when the file changes, never goes back). */
+function autoSerial(file: string): number {
+  try { return Math.floor(statSync(file).mtimeMs / 1000) >>> 0; } catch { return 1; }
+}
+
+export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: string): { model?: ZoneModel; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const data = src.data as Record<string, unknown> | null;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { problems: [problem(src.at([]), 'schema', 'a zone file is a YAML mapping (zone:, nameservers:, hosts:, records:)')] };
+  }
+  if (!validateSchema(data)) {
+    for (const e of dedupeSchemaErrors(validateSchema.errors ?? [])) problems.push(schemaProblem(src, e));
+  }
+  const zoneText = typeof data.zone === 'string' ? data.zone : defaultOrigin;
+  let origin: Name = [];
+  try {
+    origin = lowerName(parseName(zoneText.endsWith('.') ? zoneText : zoneText + '.'));
+  } catch (e) {
+    problems.push(problem(src.at(['zone']), 'name', `zone "${zoneText}": ${(e as Error).message}`));
+  }
+  if (problems.some((p) => p.rule !== 'schema')) return { problems };
+  // Schema errors do not stop here: the checks below skip what has the wrong
+  // shape, so a file's every error is reported in one run.
+  const schemaFailed = problems.length > 0;
+
+  const ctx = { src, problems, origin };
+  const defaults = data.defaults as { ttl?: unknown } | undefined;
+  const ttl = duration(ctx, ['defaults', 'ttl'], defaults?.ttl) ?? DEFAULT_TTL;
+
+  const nsList = (Array.isArray(data.nameservers) ? data.nameservers : []).filter((n) => typeof n === 'string')
+    .map((n: string, i: number) => ({ name: name(ctx, ['nameservers', i], n), at: src.at(['nameservers', i]) }));
+  const soaIn = (isObj(data.soa) ? data.soa : {}) as Record<string, unknown>;
+  const rnameText = typeof soaIn.rname === 'string' ? soaIn.rname : `hostmaster@${zoneText}`;
+  const soa: SoaModel = {
+    mname: soaIn.mname !== undefined ? name(ctx, ['soa', 'mname'], soaIn.mname as string) : (nsList[0]?.name ?? origin),
+    rname: rname(ctx, ['soa', 'rname'], rnameText),
+    serial: typeof soaIn.serial === 'number' ? soaIn.serial : autoSerial(diskPath ?? src.file),
+    refresh: duration(ctx, ['soa', 'refresh'], soaIn.refresh) ?? SOA_DEFAULTS.refresh,
+    retry: duration(ctx, ['soa', 'retry'], soaIn.retry) ?? SOA_DEFAULTS.retry,
+    expire: duration(ctx, ['soa', 'expire'], soaIn.expire) ?? SOA_DEFAULTS.expire,
+    minimum: duration(ctx, ['soa', 'minimum'], soaIn.minimum) ?? SOA_DEFAULTS.minimum,
+    ttl: duration(ctx, ['soa', 'ttl'], soaIn.ttl) ?? ttl,
+    at: src.at(data.soa ? ['soa'] : ['zone']),
+  };
+
+  const hosts: HostModel[] = [];
+  for (const [key, h] of Object.entries((isObj(data.hosts) ? data.hosts : {}) as Record<string, Record<string, unknown>>)) {
+    if (!isObj(h)) continue;
+    const path = ['hosts', key];
+    const owner = ownerName(ctx, path, key);
+    const addrs = (fam: 'ipv4' | 'ipv6') => {
+      const v = h[fam];
+      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      return list.map((a: unknown, i: number) => {
+        const p = Array.isArray(v) ? [...path, fam, i] : [...path, fam];
+        return { address: address(ctx, p, a, fam === 'ipv4' ? 4 : 6), at: src.at(p) };
+      });
+    };
+    const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true) };
+    if (!host.ipv4.length && !host.ipv6.length) problems.push(problem(host.at, 'host-empty', `host "${key}" has no address`, 'give it ipv4: and/or ipv6:'));
+    hosts.push(host);
+  }
+
+  const records: RecordModel[] = [];
+  for (const [key, r] of Object.entries((isObj(data.records) ? data.records : {}) as Record<string, unknown>)) {
+    const list = Array.isArray(r) ? r : [r];
+    const owner = ownerName(ctx, ['records', key], key);
+    list.forEach((rec: Record<string, unknown>, i: number) => {
+      if (!isObj(rec) || typeof rec.type !== 'string') return;
+      const path = Array.isArray(r) ? ['records', key, i] : ['records', key];
+      const values = rec.values !== undefined
+        ? (Array.isArray(rec.values) ? rec.values : []).map((v, j) => ({ value: v, at: src.at([...path, 'values', j]) }))
+        : [{ value: rec.value, at: src.at([...path, 'value']) }];
+      records.push({ owner, type: String(rec.type).toUpperCase(), ttl: duration(ctx, [...path, 'ttl'], rec.ttl) ?? ttl, values, at: src.at(path) });
+    });
+  }
+  if (problems.length || schemaFailed) return { problems };
+  return { model: { file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records }, problems };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+interface Ctx { src: YamlSource; problems: Problem[]; origin: Name }
+
+function duration(ctx: Ctx, path: Path, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseDuration(v as string | number);
+  // RFC 2181 §8: TTLs are unsigned 31-bit.
+  if (n === undefined || n > MAX_TTL) {
+    ctx.problems.push(problem(ctx.src.at(path), 'ttl', `"${String(v)}" is not a duration between 0 and ${MAX_TTL} seconds`, 'write seconds (3600) or units: 30m, 1h, 2d, 1w'));
+    return undefined;
+  }
+  return n;
+}
+
+function name(ctx: Ctx, path: Path, text: string): Name {
+  try {
+    return parseName(text, ctx.origin);
+  } catch (e) {
+    ctx.problems.push(problem(ctx.src.at(path), 'name', `"${text}": ${(e as NameError).message}`));
+    return ctx.origin;
+  }
+}
+
+/** '' and '@' are the apex; other keys are relative unless they end in '.'. */
+function ownerName(ctx: Ctx, path: Path, key: string): Name {
+  const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key);
+  if (!isSub(n, ctx.origin)) {
+    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in .${ctx.origin.join('.')}.`));
+  }
+  return lowerName(n);
+}
+
+function isSub(n: Name, o: Name): boolean {
+  if (n.length < o.length) return false;
+  return o.every((l, i) => l.toLowerCase() === n[n.length - o.length + i]!.toLowerCase());
+}
+
+/** RFC 1035 §8: the mailbox's local part becomes the first label, its dots escaped. */
+function rname(ctx: Ctx, path: Path, text: string): Name {
+  const at = text.indexOf('@');
+  if (at < 0) return name(ctx, path, text.endsWith('.') ? text : text + '.');
+  const local = text.slice(0, at).replace(/\./g, '\\.');
+  return name(ctx, path, `${local}.${text.slice(at + 1).replace(/\.?$/, '.')}`);
+}
+
+function address(ctx: Ctx, path: Path, v: unknown, family: 4 | 6): string {
+  if (typeof v === 'number') {
+    ctx.problems.push(problem(ctx.src.at(path), 'ip-syntax', `YAML read ${v} as a number, not an IPv${family} address`, `quote it: '${v}'`));
+    return '';
+  }
+  const s = String(v);
+  if (isIP(s) !== family) {
+    const other = isIP(s);
+    ctx.problems.push(problem(ctx.src.at(path), 'ip-syntax', `"${s}" is not an IPv${family} address`,
+      other ? `it is an IPv${other} address: put it under ipv${other}:` : family === 4 ? 'write four decimal octets, e.g. 192.0.2.10' : 'write it like 2001:db8::25, and quote it'));
+  }
+  return s;
+}
+
+function dedupeSchemaErrors(errs: ErrorObject[]): ErrorObject[] {
+  // oneOf failures repeat each branch's complaint; keep the most specific per path.
+  const byPath = new Map<string, ErrorObject>();
+  // A oneOf/anyOf complaint about a value whose parts have their own, more precise errors adds nothing.
+  // So does "must be array" from the branch the user did not mean, when the branch they meant has errors.
+  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type';
+  errs = errs.filter((e) => !(vague(e) && errs.some((o) => !vague(o) && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/')))));
+  for (const e of errs) {
+    const k = e.instancePath + (e.keyword === 'additionalProperties' ? '/' + String((e.params as { additionalProperty: string }).additionalProperty) : '');
+    const prev = byPath.get(k);
+    if (!prev || (prev.keyword === 'oneOf' && e.keyword !== 'oneOf')) byPath.set(k, e);
+  }
+  return [...byPath.values()];
+}
+
+function schemaProblem(src: YamlSource, e: ErrorObject): Problem {
+  const path = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const where = path.length ? path.join('.') : 'top level';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys(propsAt(path)).join(', ');
+      return problem(src.at([...path, extra], true), 'schema', `unknown key "${extra}" in ${where}`, allowed ? `known keys here: ${allowed}` : undefined);
+    }
+    case 'required':
+      return problem(src.at(path), 'schema', `${where} needs "${(e.params as { missingProperty: string }).missingProperty}"`);
+    case 'type':
+      return problem(src.at(path), 'schema', `${where} must be ${(e.params as { type: string }).type}`);
+    default:
+      return problem(src.at(path), 'schema', `${where} ${e.message ?? 'is invalid'}`);
+  }
+}
+
+function propsAt(path: string[]): Record<string, unknown> {
+  const s = schema as unknown as { properties: Record<string, { properties?: Record<string, unknown> }>; definitions: Record<string, { properties?: Record<string, unknown> }> };
+  if (path.length === 0) return s.properties;
+  if (path.length === 1) return s.properties[path[0]!]?.properties ?? {};
+  if (path[0] === 'hosts') return s.definitions.host?.properties ?? {};
+  if (path[0] === 'records') return s.definitions.record?.properties ?? {};
+  return {};
+}

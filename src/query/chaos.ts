@@ -1,0 +1,24 @@
+/** CHAOS-class server identification (RFC 4892; BIND's version.bind). */
+import { makeRRset } from '../zone/rrset.js';
+import { CLASS, TYPE } from '../wire/constants.js';
+import { parseRdata } from '../wire/rdata.js';
+import { charStringToText } from '../wire/text.js';
+import type { Placed } from './lookup.js';
+
+export interface ChaosConfig {
+  /** `false` hides the answer (REFUSED), like NSD's hide-version. */
+  version: string | false;
+  identity: string | false;
+}
+
+export function chaosAnswer(cfg: ChaosConfig, lname: readonly string[], qtype: number): Placed | undefined {
+  if (qtype !== TYPE.TXT && qtype !== TYPE.ANY) return undefined;
+  const key = lname.join('.');
+  let text: string | false;
+  if (key === 'version.bind' || key === 'version.server') text = cfg.version;
+  else if (key === 'id.server' || key === 'hostname.bind') text = cfg.identity;
+  else return undefined;
+  if (text === false) return undefined;
+  const rd = parseRdata(TYPE.TXT, [charStringToText(Buffer.from(text.slice(0, 255), 'utf8'))], []);
+  return { owner: lname, rrset: makeRRset(lname, TYPE.TXT, CLASS.CH, 0, [rd]) };
+}

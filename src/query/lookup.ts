@@ -1,0 +1,141 @@
+/**
+ * RFC 1034 §4.3.2 step 3, for one zone: walk the name from the apex down one
+ * label at a time, stop at the first zone cut (referral), note the wildcard
+ * at the closest encloser (RFC 4592 §3.3.1), follow CNAMEs inside the zone,
+ * and end in one named outcome.
+ */
+import { type Name, isSubdomain, lowerName } from '../util/name.js';
+import { TYPE } from '../wire/constants.js';
+import { rdataTarget } from '../wire/rdata.js';
+import type { RRset } from '../zone/rrset.js';
+import type { Zone, ZoneNode } from '../zone/zone.js';
+
+/** An RRset to write, and the owner to write it under (the query name for wildcards). */
+export interface Placed {
+  owner: Name;
+  rrset: RRset;
+}
+
+export type OutcomeKind = 'success' | 'nxdomain' | 'nodata' | 'referral';
+
+export interface Outcome {
+  kind: OutcomeKind;
+  /** Authoritative data in the answer section (CNAME chain included). */
+  answer: Placed[];
+  /** SOA for negative answers, NS for referrals. */
+  authority: Placed[];
+  additional: Placed[];
+  /** A CNAME chain was followed (RFC 1034 §4.3.2 step 3a). */
+  chained: boolean;
+}
+
+/** Longest CNAME chain we follow inside a zone; loops end here too. */
+const MAX_CHAIN = 12;
+
+type Descent =
+  | { kind: 'node'; node: ZoneNode; wildcard: boolean }
+  | { kind: 'cut'; node: ZoneNode }
+  | { kind: 'nxdomain' };
+
+function descend(zone: Zone, name: Name, qtype: number): Descent {
+  let node = zone.apex;
+  for (let i = name.length - zone.origin.length - 1; i >= 0; i--) {
+    const child = node.children.get(name[i]!);
+    if (!child) {
+      // RFC 4592 §3.3.1: only the closest encloser's wildcard can match, so
+      // names below an existing node (even an empty non-terminal) never do.
+      const wild = node.children.get('*');
+      if (wild) return wild.cut ? { kind: 'cut', node: wild } : { kind: 'node', node: wild, wildcard: true };
+      return { kind: 'nxdomain' };
+    }
+    node = child;
+    // RFC 1034 §4.3.2 3b: a cut on the way down means a referral, except that
+    // DS at the cut itself is parent-side data (RFC 4035 §3.1.4.1).
+    if (node.cut && !(i === 0 && qtype === TYPE.DS)) return { kind: 'cut', node };
+  }
+  return { kind: 'node', node, wildcard: false };
+}
+
+/** `qname` as the client wrote it; `lname` lower-cased; both inside `zone`. */
+export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Outcome {
+  const out: Outcome = { kind: 'success', answer: [], authority: [], additional: [], chained: false };
+  const soa = (): Placed[] => [{ owner: zone.origin, rrset: zone.negativeSoa }];
+  let owner: Name = qname;
+  let name: Name = lname;
+  const visited = new Set<ZoneNode>();
+  for (let step = 0; step <= MAX_CHAIN; step++) {
+    const d = descend(zone, name, qtype);
+    if (d.kind === 'nxdomain') {
+      // RFC 6604 §3: the rcode is that of the last name in the chain.
+      out.kind = 'nxdomain';
+      out.authority = soa();
+      return out;
+    }
+    if (d.kind === 'cut') {
+      out.kind = 'referral';
+      const ns = d.node.rrsets.get(TYPE.NS)!;
+      out.authority = [{ owner: ns.owner, rrset: ns }];
+      addTargets(zone, [ns], out.additional);
+      return out;
+    }
+    const node = d.node;
+    if (visited.has(node)) return out; // CNAME loop: answer what we have (RFC 1034 §3.6.2)
+    visited.add(node);
+    if (qtype === TYPE.ANY) {
+      if (node.rrsets.size === 0) break;
+      for (const rs of sortedRRsets(node)) out.answer.push({ owner, rrset: rs });
+      addTargets(zone, [...node.rrsets.values()], out.additional);
+      return out;
+    }
+    const rs = node.rrsets.get(qtype);
+    if (rs) {
+      out.answer.push({ owner, rrset: rs });
+      addTargets(zone, [rs], out.additional);
+      return out;
+    }
+    const cname = node.rrsets.get(TYPE.CNAME);
+    if (!cname) break;
+    out.answer.push({ owner, rrset: cname });
+    out.chained = true;
+    const target = rdataTarget(TYPE.CNAME, cname.rdatas[0]!) ?? firstName(cname);
+    // Targets outside this zone are left to the resolver (RFC 1034 §4.3.2 3a).
+    if (!target || !isSubdomain(target, zone.origin)) return out;
+    owner = target;
+    name = lowerName(target);
+  }
+  out.kind = 'nodata';
+  out.authority = soa();
+  return out;
+}
+
+function firstName(rs: RRset): Name | undefined {
+  const p = rs.rdatas[0]?.parts[0];
+  return p && !Buffer.isBuffer(p) ? p.name : undefined;
+}
+
+function sortedRRsets(node: ZoneNode): RRset[] {
+  return [...node.rrsets.values()].sort((a, b) => a.type - b.type);
+}
+
+/**
+ * Additional-section processing (RFC 1034 §3.6.2, RFC 1035 §3.3.9 and
+ * §3.3.11, RFC 2782): A and AAAA for the MX, NS and SRV targets we hold in
+ * this zone, glue below a cut included.
+ */
+function addTargets(zone: Zone, rrsets: RRset[], into: Placed[]): void {
+  const seen = new Set<ZoneNode>();
+  for (const rs of rrsets) {
+    if (rs.type !== TYPE.MX && rs.type !== TYPE.NS && rs.type !== TYPE.SRV) continue;
+    for (const rd of rs.rdatas) {
+      const t = rdataTarget(rs.type, rd);
+      if (!t || !isSubdomain(t, zone.origin)) continue;
+      const node = zone.node(lowerName(t));
+      if (!node || seen.has(node)) continue;
+      seen.add(node);
+      for (const type of [TYPE.A, TYPE.AAAA]) {
+        const addr = node.rrsets.get(type);
+        if (addr) into.push({ owner: addr.owner, rrset: addr });
+      }
+    }
+  }
+}

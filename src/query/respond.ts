@@ -1,0 +1,196 @@
+/**
+ * From a decoded query to response bytes: class and opcode rules, EDNS
+ * (RFC 6891), zone selection, the lookup, and truncation to the client's
+ * size at RRset boundaries (RFC 2181 §9).
+ */
+import { lowerName, type Name } from '../util/name.js';
+import { CLASS, RCODE, TYPE } from '../wire/constants.js';
+import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
+import { MessageWriter, Overflow } from '../wire/writer.js';
+import type { Catalog } from '../zone/zone.js';
+import { lookup, type Outcome, type Placed } from './lookup.js';
+import { chaosAnswer, type ChaosConfig } from './chaos.js';
+
+/** Our EDNS UDP payload size: the DNS Flag Day 2020 value, no IP fragmentation. */
+export const EDNS_UDP_SIZE = 1232;
+const NO_EDNS_UDP_SIZE = 512; // RFC 1035 §4.2.1
+const OPT_SIZE = 11;
+
+export interface ResponderOptions {
+  chaos: ChaosConfig;
+  ednsUdpSize?: number;
+}
+
+export type Transport = 'udp' | 'tcp';
+
+export interface Reply {
+  bytes: Buffer;
+  rcode: number;
+  /** For the query log. */
+  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated';
+}
+
+const F_QR = 0x8000, F_AA = 0x0400, F_TC = 0x0200, F_RD = 0x0100, F_CD = 0x0010;
+
+export class Responder {
+  private readonly writer = new MessageWriter(Buffer.allocUnsafe(65535));
+  private readonly udpSize: number;
+
+  constructor(private readonly opts: ResponderOptions) {
+    this.udpSize = opts.ednsUdpSize ?? EDNS_UDP_SIZE;
+  }
+
+  /** Never throws: a failure inside becomes SERVFAIL. `null` means send nothing. */
+  respond(decoded: Decoded, catalog: Catalog, transport: Transport): Reply | null {
+    if (decoded.kind === 'drop') return null;
+    if (decoded.kind === 'error') {
+      return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
+    }
+    const q = decoded.query;
+    try {
+      return this.answer(q, catalog, transport);
+    } catch {
+      return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
+    }
+  }
+
+  private limit(edns: Edns | undefined, transport: Transport): number {
+    if (transport === 'tcp') return 65535;
+    // RFC 6891 §6.2.5: fit the smaller of the requestor's and our own size.
+    return edns ? Math.min(edns.udpSize, this.udpSize) : NO_EDNS_UDP_SIZE;
+  }
+
+  private header(id: number, qflags: number, rcode: number, aa: boolean, hasQuestion: boolean): void {
+    const w = this.writer;
+    // RFC 1035 §4.1.1: opcode and RD copied; RA clear (we do not recurse); RFC 4035 §3.1.6: CD copied.
+    const flags = F_QR | (qflags & 0x7800) | (aa ? F_AA : 0) | (qflags & F_RD) | (qflags & F_CD) | (rcode & 0xf);
+    w.u16(id);
+    w.u16(flags);
+    w.u16(hasQuestion ? 1 : 0);
+    w.u16(0); w.u16(0); w.u16(0);
+  }
+
+  private question(q: Question): void {
+    this.writer.name(q.qname);
+    this.writer.u16(q.qtype);
+    this.writer.u16(q.qclass);
+  }
+
+  /** RFC 6891 §6.1.2: our OPT, extended rcode bits and the DO bit echoed (RFC 3225 §3). */
+  private opt(edns: Edns, rcode: number): void {
+    const w = this.writer;
+    w.u8(0);
+    w.u16(TYPE.OPT);
+    w.u16(this.udpSize);
+    w.u32(((rcode >> 4) << 24) | (edns.do ? 0x8000 : 0));
+    w.u16(0);
+  }
+
+  private setCount(section: 0 | 1 | 2 | 3, n: number): void {
+    this.writer.buf.writeUInt16BE(n, 4 + section * 2);
+  }
+
+  private bare(id: number, qflags: number, rcode: number, question: Question | undefined, edns: Edns | undefined, transport: Transport, aa = false): Reply {
+    const w = this.writer;
+    w.reset(this.limit(edns, transport));
+    this.header(id, qflags, rcode, aa, question !== undefined);
+    try {
+      if (question) this.question(question);
+    } catch (e) {
+      if (!(e instanceof Overflow)) throw e;
+      w.reset(this.limit(edns, transport));
+      this.header(id, qflags | F_TC, rcode, aa, false);
+    }
+    if (edns) {
+      w.limit = w.buf.length;
+      this.opt(edns, rcode);
+      this.setCount(3, 1);
+    }
+    return { bytes: w.finish(), rcode, outcome: rcode === RCODE.REFUSED ? 'refused' : undefined };
+  }
+
+  private answer(q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
+    // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
+    if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
+    if (q.qtype === TYPE.OPT) return this.bare(q.id, q.flags, RCODE.FORMERR, q, q.edns, transport);
+    if (q.qclass === CLASS.CH) {
+      const rr = chaosAnswer(this.opts.chaos, lowerName(q.qname), q.qtype);
+      if (!rr) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+      return this.sections(q, transport, true, RCODE.NOERROR, [rr], [], [], 'chaos');
+    }
+    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    // Zone transfers are not offered (yet): refuse like a server without an ACL match.
+    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    const lname = lowerName(q.qname);
+    const zone = catalog.findZone(lname);
+    if (!zone) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    const out = lookup(zone, q.qname, lname, q.qtype);
+    let answer = out.answer;
+    // RFC 8482 §4.2: over UDP, ANY gets one RRset, not the whole node.
+    if (q.qtype === TYPE.ANY && transport === 'udp' && answer.length > 1) answer = [answer[0]!];
+    const additional = q.qtype === TYPE.ANY && transport === 'udp' ? [] : out.additional;
+    // RFC 1034 §4.3.2: AA on authoritative data; a referral is not (unless a CNAME we own led to it).
+    const aa = out.kind !== 'referral' || out.answer.length > 0;
+    const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
+    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, out.kind === 'referral');
+  }
+
+  private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome'], glueRequired = false): Reply {
+    const w = this.writer;
+    const limit = this.limit(q.edns, transport);
+    w.reset(q.edns ? limit - OPT_SIZE : limit);
+    this.header(q.id, q.flags, rcode, aa, true);
+    let tc = false;
+    const counts = [0, 0, 0];
+    try {
+      this.question(q);
+      const afterQuestion = w.mark();
+      try {
+        for (const p of answer) counts[0] += this.rrset(p);
+        for (const p of authority) counts[1] += this.rrset(p);
+      } catch (e) {
+        if (!(e instanceof Overflow)) throw e;
+        // RFC 2181 §9: required data did not fit; send the header and question with TC.
+        w.rollback(afterQuestion);
+        counts[0] = counts[1] = 0;
+        tc = true;
+      }
+      if (!tc) {
+        for (const p of additional) {
+          const m = w.mark();
+          try {
+            counts[2] += this.rrset(p);
+          } catch (e) {
+            if (!(e instanceof Overflow)) throw e;
+            w.rollback(m);
+            // RFC 9471 §3: in-domain glue of a referral must fit, or TC.
+            if (glueRequired) tc = true;
+            break;
+          }
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Overflow)) throw e;
+      return this.bare(q.id, q.flags | F_TC, rcode, undefined, q.edns, transport, aa);
+    }
+    if (tc) w.buf[2]! |= F_TC >> 8;
+    this.setCount(1, counts[0]!);
+    this.setCount(2, counts[1]!);
+    let arcount = counts[2]!;
+    if (q.edns) {
+      w.limit = w.buf.length;
+      this.opt(q.edns, rcode);
+      arcount++;
+    }
+    this.setCount(3, arcount);
+    return { bytes: w.finish(), rcode, outcome: tc ? 'truncated' : outcome };
+  }
+
+  private rrset(p: Placed): number {
+    const rs = p.rrset;
+    for (const rd of rs.rdatas) this.writer.rr(p.owner, rs.type, rs.klass, rs.ttl, rd, rs.compress);
+    return rs.rdatas.length;
+  }
+}
+
+export type { Name };

@@ -1,0 +1,99 @@
+/**
+ * The running server: listeners on every --listen address (UDP and TCP on the
+ * same port), one Responder per process, and the current Catalog held in one
+ * reference that a reload replaces whole (queries read it once).
+ */
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { decodeQuery } from '../wire/decode.js';
+import { typeToText } from '../wire/constants.js';
+import { nameToText } from '../util/name.js';
+import { Responder, type ResponderOptions } from '../query/respond.js';
+import type { Catalog } from '../zone/zone.js';
+import { TcpListener, UdpListener, type Transport, type TcpLimits } from './transport.js';
+
+export interface ListenAddress { host: string; port: number }
+
+export interface ServerOptions extends ResponderOptions {
+  listen: ListenAddress[];
+  tcp?: Partial<TcpLimits>;
+}
+
+export class DnsServer {
+  private catalog: Catalog;
+  private readonly responder: Responder;
+  private readonly udp: UdpListener[] = [];
+  private readonly tcp: TcpListener[] = [];
+  private readonly limits: TcpLimits;
+  readonly bound: { udp: AddressInfo[]; tcp: AddressInfo[] } = { udp: [], tcp: [] };
+
+  constructor(catalog: Catalog, private readonly opts: ServerOptions, private readonly log: Logger) {
+    this.catalog = catalog;
+    this.responder = new Responder(opts);
+    this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, ...opts.tcp };
+  }
+
+  /** Atomic swap: queries in flight finish on the snapshot they started with. */
+  setCatalog(c: Catalog): void {
+    this.catalog = c;
+  }
+
+  private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | null => {
+    const decoded = decodeQuery(msg);
+    const reply = this.responder.respond(decoded, this.catalog, transport);
+    if (this.log.isLevelEnabled('debug')) {
+      const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
+      this.log.debug({
+        peer, transport,
+        qname: q ? nameToText(q.qname) : undefined,
+        qtype: q ? typeToText(q.qtype) : undefined,
+        rcode: reply?.rcode, outcome: reply?.outcome ?? (decoded.kind !== 'query' ? decoded.reason : undefined),
+        size: reply?.bytes.length,
+      }, 'query');
+    }
+    return reply ? reply.bytes : null;
+  };
+
+  async start(): Promise<void> {
+    for (const addr of this.opts.listen) await this.listenOne(addr);
+  }
+
+  /** TCP first, then UDP on the same port (with port 0, retry until both are free). */
+  private async listenOne(addr: ListenAddress): Promise<void> {
+    const family = isIP(addr.host) === 6 ? 'udp6' : 'udp4';
+    for (let attempt = 0; ; attempt++) {
+      const tcp = new TcpListener(this.onMessage, this.log, this.limits);
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(addr.port, addr.host, () => { tcp.off('error', reject); resolve(); });
+      });
+      const port = (tcp.address() as AddressInfo).port;
+      const udp = new UdpListener(family, this.onMessage, this.log);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(port, addr.host, () => { udp.off('error', reject); resolve(); });
+        });
+      } catch (err) {
+        await new Promise<void>((r) => tcp.close(() => r()));
+        if (addr.port === 0 && attempt < 20) continue;
+        throw err;
+      }
+      udp.on('error', (err) => this.log.error({ err }, 'udp socket error'));
+      tcp.on('error', (err) => this.log.error({ err }, 'tcp server error'));
+      this.tcp.push(tcp);
+      this.udp.push(udp);
+      this.bound.tcp.push(tcp.address() as AddressInfo);
+      this.bound.udp.push(udp.address());
+      return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      ...this.udp.map((u) => new Promise<void>((r) => u.close(() => r()))),
+      ...this.tcp.map((t) => new Promise<void>((r) => { t.close(() => r()); (t as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); })),
+    ]);
+  }
+}

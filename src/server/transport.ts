@@ -1,0 +1,79 @@
+/**
+ * UDP and TCP listeners on dns2's socket classes. dns2's own handlers parse
+ * every message with its Packet class (slow, and lossy for long TXT and
+ * non-ASCII names), so both are overridden to hand raw bytes to our decoder.
+ * Nothing thrown by a handler leaves this file: a failing query is logged and
+ * dropped, never allowed to take the process down.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import type { Server, Socket } from 'node:net';
+import dns2 from 'dns2';
+import type { Logger } from 'pino';
+
+export type Transport = 'udp' | 'tcp';
+/** Bytes in, bytes out (null: send nothing). May throw; the listener contains it. */
+export type Handler = (msg: Buffer, transport: Transport, peer: string) => Buffer | null;
+
+export interface TcpLimits {
+  /** RFC 7766 §6.2.3: close connections idle this long. */
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+export class UdpListener extends dns2.UDPServer {
+  constructor(family: 'udp4' | 'udp6', private readonly onMessage: Handler, private readonly log: Logger) {
+    super({ type: family });
+  }
+
+  override handle(data: Buffer, rinfo: RemoteInfo): void {
+    try {
+      const reply = this.onMessage(data, 'udp', rinfo.address);
+      if (reply) this.send(reply, rinfo.port, rinfo.address, (err) => { if (err) this.log.debug({ err }, 'udp send failed'); });
+    } catch (err) {
+      this.log.error({ err, peer: rinfo.address }, 'query handler failed');
+    }
+  }
+}
+
+// dns2's typings omit the TCP server's options and its per-connection `handle`.
+const TcpServerBase = dns2.TCPServer as unknown as new (opts: { idleTimeout: number }) => Server & { handle(socket: Socket): void };
+
+export class TcpListener extends TcpServerBase {
+  constructor(private readonly onMessage: Handler, private readonly log: Logger, private readonly limits: TcpLimits) {
+    super({ idleTimeout: limits.idleTimeoutMs });
+    this.maxConnections = limits.maxConnections;
+  }
+
+  /** RFC 1035 §4.2.2 framing, pipelined (RFC 7766 §6.2.1.1), with backpressure. */
+  override handle(socket: Socket): void {
+    socket.setNoDelay(true);
+    socket.setTimeout(this.limits.idleTimeoutMs);
+    socket.on('timeout', () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('drain', () => socket.resume());
+    const peer = socket.remoteAddress ?? '?';
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < 2 + len) break;
+        const msg = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        let reply: Buffer | null = null;
+        try {
+          reply = this.onMessage(msg, 'tcp', peer);
+        } catch (err) {
+          this.log.error({ err, peer }, 'query handler failed');
+        }
+        if (reply && !socket.destroyed) {
+          const frame = Buffer.allocUnsafe(2 + reply.length);
+          frame.writeUInt16BE(reply.length, 0);
+          reply.copy(frame, 2);
+          if (!socket.write(frame)) socket.pause();
+        }
+      }
+    });
+    socket.on('end', () => socket.end());
+  }
+}

@@ -1,0 +1,2 @@
+export { RRsetCollector, synthesizeBase } from './records.js';
+export { checkZone } from './checks.js';

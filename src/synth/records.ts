@@ -1,0 +1,136 @@
+/**
+ * From the validated model to RRsets: SOA and NS from the zone header, A and
+ * AAAA from hosts:, and the explicit records:. Explicit records replace what a
+ * helper synthesized at the same owner and type. Each RRset remembers its
+ * sources (file:line and helper) for `explain` and export comments.
+ */
+import { type Name, nameKey, nameToText } from '../util/name.js';
+import { type At, type Problem, problem } from '../util/problem.js';
+import { CLASS, TYPE, typeFromText, typeToText, isMetaType } from '../wire/constants.js';
+import { type Rdata, parseRdata, RdataError } from '../wire/rdata.js';
+import { charStringToText, tokenize } from '../wire/text.js';
+import { makeRRset, type RRset, type Source } from '../zone/rrset.js';
+import type { ZoneModel } from '../config/model.js';
+import { valueTokens } from './values.js';
+
+/** An RRset being assembled: several sources may add to it before it is frozen. */
+interface Draft {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdatas: Rdata[];
+  sources: Source[];
+  explicit: boolean;
+}
+
+export class RRsetCollector {
+  private readonly drafts = new Map<string, Draft>();
+  constructor(readonly problems: Problem[]) {}
+
+  private key(owner: Name, type: number): string {
+    return `${nameKey(owner)}/${type}`;
+  }
+
+  get(owner: Name, type: number): Draft | undefined {
+    return this.drafts.get(this.key(owner, type));
+  }
+
+  /**
+   * Adds records. An explicit record replaces synthesized ones of the same
+   * owner and type; records from the same kind of source merge into one RRset.
+   */
+  add(owner: Name, type: number, ttl: number, rdatas: Rdata[], source: Source, explicit: boolean): void {
+    const k = this.key(owner, type);
+    const prev = this.drafts.get(k);
+    if (!prev || (explicit && !prev.explicit)) {
+      this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources: [source], explicit });
+      return;
+    }
+    if (!explicit && prev.explicit) return;
+    if (prev.ttl !== ttl) {
+      // RFC 2181 §5.2: all records of an RRset have one TTL.
+      this.problems.push(problem(source, 'rrset-ttl', `${nameToText(owner)} ${typeToText(type)} already has TTL ${prev.ttl} (from ${prev.sources[0]!.file}:${prev.sources[0]!.line}); this one says ${ttl}`,
+        'give every record of one name and type the same ttl (RFC 2181 §5.2)'));
+      return;
+    }
+    prev.rdatas.push(...rdatas);
+    prev.sources.push(source);
+  }
+
+  rrsets(): RRset[] {
+    return [...this.drafts.values()].map((d) => makeRRset(d.owner, d.type, CLASS.IN, d.ttl, d.rdatas, d.sources));
+  }
+}
+
+function src(at: At, helper: string): Source {
+  return { file: at.file, line: at.line, col: at.col, helper };
+}
+
+export function rdataOrProblem(type: number, tokens: string[], origin: Name, at: At, problems: Problem[]): Rdata | undefined {
+  try {
+    return parseRdata(type, tokens, origin);
+  } catch (e) {
+    if (!(e instanceof RdataError)) throw e;
+    problems.push(problem(at, 'rdata', `${typeToText(type)}: ${e.message}`));
+    return undefined;
+  }
+}
+
+/** SOA, NS, hosts and records of one zone; semantic checks are in ./checks.ts. */
+export function synthesizeBase(model: ZoneModel, out: RRsetCollector): void {
+  const { origin, soa } = model;
+  const problems = out.problems;
+  const soaRd = rdataOrProblem(TYPE.SOA, [nameToText(soa.mname), nameToText(soa.rname), String(soa.serial), String(soa.refresh), String(soa.retry), String(soa.expire), String(soa.minimum)], origin, soa.at, problems);
+  if (soaRd) out.add(origin, TYPE.SOA, soa.ttl, [soaRd], src(soa.at, 'soa'), false);
+
+  for (const ns of model.nameservers) {
+    const rd = rdataOrProblem(TYPE.NS, [nameToText(ns.name)], origin, ns.at, problems);
+    if (rd) out.add(origin, TYPE.NS, model.ttl, [rd], src(ns.at, 'nameservers'), false);
+  }
+
+  for (const h of model.hosts) {
+    for (const a of h.ipv4) {
+      const rd = rdataOrProblem(TYPE.A, [a.address], origin, a.at, problems);
+      if (rd) out.add(h.owner, TYPE.A, h.ttl, [rd], src(a.at, 'hosts'), false);
+    }
+    for (const a of h.ipv6) {
+      const rd = rdataOrProblem(TYPE.AAAA, [a.address], origin, a.at, problems);
+      if (rd) out.add(h.owner, TYPE.AAAA, h.ttl, [rd], src(a.at, 'hosts'), false);
+    }
+  }
+
+  // Explicit records: gather per owner/type first so that a list of entries is one RRset.
+  const explicit = new Map<string, { owner: Name; type: number; ttl: number; rdatas: Rdata[]; at: At }>();
+  for (const r of model.records) {
+    const type = typeFromText(r.type);
+    if (type === undefined || isMetaType(type)) {
+      problems.push(problem(r.at, 'type', `"${r.type}" is not a record type that can be published`, 'use a type mnemonic (A, MX, TXT, ...) or TYPEnnn with RFC 3597 data "\\# len hex"'));
+      continue;
+    }
+    const rdatas: Rdata[] = [];
+    for (const v of r.values) {
+      let tokens: string[];
+      try {
+        tokens = valueTokens(type, v.value);
+      } catch (e) {
+        problems.push(problem(v.at, 'rdata', `${r.type}: ${(e as Error).message}`));
+        continue;
+      }
+      const rd = rdataOrProblem(type, tokens, origin, v.at, problems);
+      if (rd) rdatas.push(rd);
+    }
+    const k = `${nameKey(r.owner)}/${type}`;
+    const prev = explicit.get(k);
+    if (prev) {
+      if (prev.ttl !== r.ttl) problems.push(problem(r.at, 'rrset-ttl', `${nameToText(r.owner)} ${r.type} has TTL ${prev.ttl} at ${prev.at.file}:${prev.at.line} and ${r.ttl} here`, 'one TTL per name and type (RFC 2181 §5.2)'));
+      prev.rdatas.push(...rdatas);
+    } else {
+      explicit.set(k, { owner: r.owner, type, ttl: r.ttl, rdatas, at: r.at });
+    }
+  }
+  for (const e of explicit.values()) {
+    if (e.rdatas.length) out.add(e.owner, e.type, e.ttl, e.rdatas, src(e.at, 'records'), true);
+  }
+}
+
+export { charStringToText, tokenize };

@@ -1,0 +1,45 @@
+/**
+ * A YAML record value → presentation tokens for the RDATA table. Strings are
+ * presentation format, except TXT/SPF where a string is the literal text
+ * (split into 255-octet character-strings, RFC 7208 §3.3) and a list of
+ * strings is one record of several character-strings. The octoDNS object
+ * shapes are accepted for MX, SRV, CAA and TLSA.
+ */
+import { TYPE } from '../wire/constants.js';
+import { charStringToText, tokenize } from '../wire/text.js';
+
+export function txtTokens(text: string): string[] {
+  const octets = Buffer.from(text, 'utf8');
+  if (octets.length === 0) return ['""'];
+  const out: string[] = [];
+  for (let i = 0; i < octets.length; i += 255) out.push(charStringToText(octets.subarray(i, i + 255)));
+  return out;
+}
+
+type Obj = Record<string, unknown>;
+
+function field(o: Obj, ...names: string[]): string {
+  for (const n of names) if (o[n] !== undefined) return String(o[n]);
+  throw new Error(`missing "${names[0]}"`);
+}
+
+export function valueTokens(type: number, value: unknown): string[] {
+  if (type === TYPE.TXT || type === TYPE.SPF) {
+    if (typeof value === 'string') return txtTokens(value);
+    if (Array.isArray(value)) return value.map((s) => charStringToText(Buffer.from(String(s), 'utf8')));
+    throw new Error('a TXT value is a string, or a list of strings for one record of several strings');
+  }
+  if (typeof value === 'string') return tokenize(value);
+  if (typeof value === 'number') return [String(value)];
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const o = value as Obj;
+    switch (type) {
+      case TYPE.MX: return [field(o, 'preference', 'priority'), field(o, 'exchange', 'value', 'host')];
+      case TYPE.SRV: return [field(o, 'priority'), field(o, 'weight'), field(o, 'port'), field(o, 'target')];
+      case TYPE.CAA: return [field(o, 'flags'), field(o, 'tag'), charStringToText(Buffer.from(field(o, 'value'), 'utf8'))];
+      case TYPE.TLSA: return [field(o, 'certificate_usage', 'usage'), field(o, 'selector'), field(o, 'matching_type', 'matching'), field(o, 'certificate_association_data', 'data')];
+    }
+    throw new Error('an object value is only understood for MX, SRV, CAA and TLSA; write the RDATA as a string');
+  }
+  throw new Error('write the value as a string');
+}

@@ -1,0 +1,137 @@
+/**
+ * The hardened query decoder. Reads the header, the one question and the OPT
+ * record (RFC 6891 §6.1) and nothing else it does not need. Every read is
+ * bounds-checked, compression pointers must point backwards, and the outcome
+ * is a value, never an exception.
+ */
+import { CLASS, OPCODE, RCODE, TYPE } from './constants.js';
+
+export interface Edns {
+  udpSize: number;
+  version: number;
+  do: boolean;
+}
+
+export interface Question {
+  /** Labels as the client wrote them (case kept for the echo, RFC 4343 §4.1). */
+  qname: string[];
+  qtype: number;
+  qclass: number;
+}
+
+export interface DecodedQuery extends Question {
+  id: number;
+  /** Header flags word as received (opcode, RD, CD...). */
+  flags: number;
+  opcode: number;
+  edns?: Edns;
+}
+
+export type Decoded =
+  | { kind: 'query'; query: DecodedQuery }
+  /** Answer with this rcode; question and edns when they could be read. */
+  | { kind: 'error'; id: number; flags: number; rcode: number; question?: Question; edns?: Edns; reason: string }
+  /** Not worth a reply (too short to carry an ID, or a response: RFC 1035 §4.1.1). */
+  | { kind: 'drop'; reason: string };
+
+class Malformed extends Error {}
+
+const MAX_HOPS = 126; // more pointers than a 255-octet name can need
+
+function readName(b: Buffer, start: number): { labels: string[]; end: number } {
+  const labels: string[] = [];
+  let o = start;
+  let end = -1;
+  let hops = 0;
+  let total = 1;
+  // Each pointer must go strictly below the previous one (and the first below
+  // the name's own start), so no loop is possible and hops are bounded.
+  let lowest = start;
+  for (;;) {
+    if (o >= b.length) throw new Malformed('name runs past the end of the message');
+    const len = b[o]!;
+    if (len === 0) { if (end < 0) end = o + 1; break; }
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (o + 1 >= b.length) throw new Malformed('truncated compression pointer');
+      const ptr = ((len & 0x3f) << 8) | b[o + 1]!;
+      if (ptr >= lowest) throw new Malformed('compression pointer does not point backwards');
+      if (++hops > MAX_HOPS) throw new Malformed('too many compression pointers');
+      if (end < 0) end = o + 2;
+      lowest = ptr;
+      o = ptr;
+      continue;
+    }
+    if (kind !== 0) throw new Malformed('unknown label type (RFC 6891 §5)');
+    if (o + 1 + len > b.length) throw new Malformed('label runs past the end of the message');
+    total += len + 1;
+    if (total > 255) throw new Malformed('name longer than 255 octets');
+    labels.push(b.toString('latin1', o + 1, o + 1 + len));
+    o += 1 + len;
+  }
+  return { labels, end };
+}
+
+function skipRR(b: Buffer, o: number): { type: number; klass: number; ttl: number; rdStart: number; rdEnd: number; owner: string[] } {
+  const n = readName(b, o);
+  o = n.end;
+  if (o + 10 > b.length) throw new Malformed('resource record header runs past the end');
+  const type = b.readUInt16BE(o);
+  const klass = b.readUInt16BE(o + 2);
+  const ttl = b.readUInt32BE(o + 4);
+  const rdlen = b.readUInt16BE(o + 8);
+  const rdStart = o + 10;
+  const rdEnd = rdStart + rdlen;
+  if (rdEnd > b.length) throw new Malformed('RDATA runs past the end');
+  return { type, klass, ttl, rdStart, rdEnd, owner: n.labels };
+}
+
+export function decodeQuery(b: Buffer): Decoded {
+  if (b.length < 12) return { kind: 'drop', reason: 'shorter than a header' };
+  const id = b.readUInt16BE(0);
+  const flags = b.readUInt16BE(2);
+  if (flags & 0x8000) return { kind: 'drop', reason: 'QR set: a response, not a query' };
+  const opcode = (flags >> 11) & 0xf;
+  const qd = b.readUInt16BE(4), an = b.readUInt16BE(6), ns = b.readUInt16BE(8), ar = b.readUInt16BE(10);
+  let question: Question | undefined;
+  let edns: Edns | undefined;
+  const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, reason });
+  try {
+    let o = 12;
+    if (qd >= 1) {
+      const n = readName(b, o);
+      o = n.end;
+      if (o + 4 > b.length) throw new Malformed('question runs past the end');
+      question = { qname: n.labels, qtype: b.readUInt16BE(o), qclass: b.readUInt16BE(o + 2) };
+      o += 4;
+    }
+    // Skip the other questions and the answer and authority sections; find OPT in additional.
+    for (let i = 1; i < qd; i++) { o = readName(b, o).end + 4; if (o > b.length) throw new Malformed('question runs past the end'); }
+    for (let i = 0; i < an + ns; i++) o = skipRR(b, o).rdEnd;
+    for (let i = 0; i < ar; i++) {
+      const rr = skipRR(b, o);
+      o = rr.rdEnd;
+      if (rr.type !== TYPE.OPT) continue;
+      // RFC 6891 §6.1.1: one OPT at most, owned by the root.
+      if (edns) throw new Malformed('more than one OPT record');
+      if (rr.owner.length !== 0) throw new Malformed('OPT owner is not the root');
+      for (let p = rr.rdStart; p < rr.rdEnd;) {
+        if (p + 4 > rr.rdEnd) throw new Malformed('EDNS option header runs past RDATA');
+        p += 4 + b.readUInt16BE(p + 2);
+        if (p > rr.rdEnd) throw new Malformed('EDNS option runs past RDATA');
+      }
+      edns = {
+        // RFC 6891 §6.2.5: values below 512 are treated as 512.
+        udpSize: Math.max(rr.klass, 512),
+        version: (rr.ttl >>> 16) & 0xff,
+        do: (rr.ttl & 0x8000) !== 0,
+      };
+    }
+  } catch (e) {
+    return fail(RCODE.FORMERR, (e as Error).message);
+  }
+  if (opcode !== OPCODE.QUERY) return fail(RCODE.NOTIMP, `opcode ${opcode} not implemented`);
+  if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
+  if (question.qclass === CLASS.NONE) return fail(RCODE.FORMERR, 'class NONE in a query');
+  return { kind: 'query', query: { id, flags, opcode, edns, ...question } };
+}

@@ -1,0 +1,39 @@
+import type { Name } from '../util/name.js';
+import type { Rdata } from '../wire/rdata.js';
+import { TYPE } from '../wire/constants.js';
+
+/** Where a record came from: the YAML (or zone file) place and the helper that made it. */
+export interface Source {
+  file: string;
+  line: number;
+  col: number;
+  /** 'records', 'hosts', 'soa', 'nameservers', or a mail helper name. */
+  helper: string;
+}
+
+/** All records of one owner, type and class (RFC 2181 §5), pre-encoded. */
+export interface RRset {
+  /** Lower-cased, absolute. */
+  readonly owner: Name;
+  readonly type: number;
+  readonly klass: number;
+  readonly ttl: number;
+  readonly rdatas: readonly Rdata[];
+  /** RFC 3597 §4: names in RDATA are compressed only for the RFC 1035 types. */
+  readonly compress: boolean;
+  readonly sources: readonly Source[];
+}
+
+const COMPRESSIBLE = new Set<number>([TYPE.NS, TYPE.CNAME, TYPE.SOA, TYPE.PTR, TYPE.MX]);
+
+export function makeRRset(owner: Name, type: number, klass: number, ttl: number, rdatas: Rdata[], sources: Source[] = []): RRset {
+  // RFC 2181 §5: an RRset holds no duplicates.
+  const seen = new Set<string>();
+  const unique = rdatas.filter((r) => {
+    const k = r.wire.toString('latin1');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { owner, type, klass, ttl, rdatas: unique, compress: COMPRESSIBLE.has(type), sources };
+}

@@ -1,0 +1,122 @@
+/**
+ * The immutable zone snapshot: a label trie per zone (walked from the apex
+ * down, one label at a time), with empty non-terminals as real nodes so that
+ * NODATA for them falls out of the data (RFC 8020 §2), and zone cuts marked at
+ * build time. Built once, never mutated; reload replaces the whole Catalog.
+ */
+import { type Name, lowerLabel, nameToText } from '../util/name.js';
+import { TYPE } from '../wire/constants.js';
+import type { RRset } from './rrset.js';
+
+export class ZoneNode {
+  readonly children = new Map<string, ZoneNode>();
+  readonly rrsets = new Map<number, RRset>();
+  /** True where an NS RRset below the apex makes a zone cut (RFC 1034 §4.2.1). */
+  cut = false;
+  constructor(readonly name: Name) {}
+}
+
+export class Zone {
+  readonly apex: ZoneNode;
+  readonly soa: RRset;
+  /** The SOA as negative answers carry it: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3, §5). */
+  readonly negativeSoa: RRset;
+  private constructor(readonly origin: Name, apex: ZoneNode, soa: RRset, readonly recordCount: number) {
+    this.apex = apex;
+    this.soa = soa;
+    const wire = soa.rdatas[0]!.wire;
+    const minimum = wire.readUInt32BE(wire.length - 4);
+    this.negativeSoa = { ...soa, ttl: Math.min(soa.ttl, minimum) };
+  }
+
+  /** RRsets must all be at or below `origin`, with owners lower-cased. */
+  static build(origin: Name, rrsets: readonly RRset[]): Zone {
+    const apex = new ZoneNode(origin);
+    let count = 0;
+    for (const rs of rrsets) {
+      let node = apex;
+      const rel = rs.owner.length - origin.length;
+      for (let i = rel - 1; i >= 0; i--) {
+        const label = rs.owner[i]!;
+        let next = node.children.get(label);
+        if (!next) {
+          next = new ZoneNode(rs.owner.slice(i));
+          node.children.set(label, next);
+        }
+        node = next;
+      }
+      if (node.rrsets.has(rs.type)) throw new Error(`duplicate RRset ${nameToText(rs.owner)} ${rs.type}`);
+      node.rrsets.set(rs.type, rs);
+      count += rs.rdatas.length;
+      if (rs.type === TYPE.NS && node !== apex) node.cut = true;
+    }
+    const soa = apex.rrsets.get(TYPE.SOA);
+    if (!soa) throw new Error(`zone ${nameToText(origin)} has no SOA at its apex`);
+    return new Zone(origin, apex, soa, count);
+  }
+
+  /** Exact node, ignoring zone cuts (for glue and additional data); labels lower-cased. */
+  node(name: Name): ZoneNode | undefined {
+    let node: ZoneNode | undefined = this.apex;
+    for (let i = name.length - this.origin.length - 1; i >= 0 && node; i--) node = node.children.get(name[i]!);
+    return node;
+  }
+
+  /** Every RRset, owners in canonical order (RFC 4034 §6.1), SOA first: the order a zone transfer or export needs. */
+  *walk(): Generator<RRset> {
+    yield this.soa;
+    const visit = function* (n: ZoneNode): Generator<RRset> {
+      const types = [...n.rrsets.keys()].sort((a, b) => a - b);
+      for (const t of types) {
+        const rs = n.rrsets.get(t)!;
+        if (rs.type !== TYPE.SOA) yield rs;
+      }
+      const labels = [...n.children.keys()].sort(compareLabels);
+      for (const l of labels) yield* visit(n.children.get(l)!);
+    };
+    yield* visit(this.apex);
+  }
+}
+
+/** RFC 4034 §6.1: labels compare as lower-cased octet strings. */
+export function compareLabels(a: string, b: string): number {
+  const x = lowerLabel(a), y = lowerLabel(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+class CatalogNode {
+  readonly children = new Map<string, CatalogNode>();
+  zone?: Zone;
+}
+
+/** The zones we serve; finds the closest enclosing zone (longest match) for a name. */
+export class Catalog {
+  private readonly root = new CatalogNode();
+  readonly zones: readonly Zone[];
+
+  constructor(zones: readonly Zone[]) {
+    this.zones = zones;
+    for (const z of zones) {
+      let n = this.root;
+      for (let i = z.origin.length - 1; i >= 0; i--) {
+        const l = z.origin[i]!;
+        let next = n.children.get(l);
+        if (!next) { next = new CatalogNode(); n.children.set(l, next); }
+        n = next;
+      }
+      n.zone = z;
+    }
+  }
+
+  /** `name` lower-cased. */
+  findZone(name: Name): Zone | undefined {
+    let n: CatalogNode | undefined = this.root;
+    let best = n.zone;
+    for (let i = name.length - 1; i >= 0; i--) {
+      n = n.children.get(name[i]!);
+      if (!n) break;
+      if (n.zone) best = n.zone;
+    }
+    return best;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Starts mailns in this process on an ephemeral port (UDP and TCP on the same
+ * port, 127.0.0.1) from YAML zone files or zone text, for tests that talk to it
+ * over real sockets.
+ */
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadZones, type LoadResult } from '../../src/server/load.js';
+import { DnsServer, type ServerOptions } from '../../src/server/server.js';
+
+export interface Running {
+  port: number;
+  host: string;
+  loaded: LoadResult;
+  server: DnsServer;
+  stop(): Promise<void>;
+}
+
+export async function startServer(paths: string[], opts: Partial<ServerOptions> = {}): Promise<Running> {
+  const loaded = loadZones(paths);
+  const errors = loaded.problems.filter((p) => p.severity === 'error');
+  if (errors.length) throw new Error('zones did not load:\n' + errors.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`).join('\n'));
+  const server = new DnsServer(loaded.catalog, {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    chaos: { version: 'mailns test', identity: 'test-host' },
+    ...opts,
+  }, pino({ level: process.env.LOG_LEVEL ?? 'silent' }));
+  await server.start();
+  const port = server.bound.udp[0]!.port;
+  return { port, host: '127.0.0.1', loaded, server, stop: () => server.stop() };
+}
+
+/** Writes YAML texts (file name → content) to a temp dir and serves it. */
+export async function startWithYaml(files: Record<string, string>, opts: Partial<ServerOptions> = {}): Promise<Running & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailns-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const r = await startServer([dir], opts);
+  return { ...r, dir, stop: async () => { await r.stop(); rmSync(dir, { recursive: true, force: true }); } };
+}

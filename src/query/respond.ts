@@ -130,7 +130,8 @@ export class Responder {
     if (q.qtype === TYPE.ANY && transport === 'udp' && answer.length > 1) answer = [answer[0]!];
     const additional = q.qtype === TYPE.ANY && transport === 'udp' ? [] : out.additional;
     // RFC 1034 §4.3.2: AA on authoritative data; a referral is not (unless a CNAME we own led to it).
-    const aa = out.kind !== 'referral' || out.answer.length > 0;
+    // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
+    const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
     return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, out.kind === 'referral');
   }

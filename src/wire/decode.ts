@@ -112,13 +112,15 @@ export function decodeQuery(b: Buffer): Decoded {
       const rr = skipRR(b, o);
       o = rr.rdEnd;
       if (rr.type !== TYPE.OPT) continue;
+      // RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
+      const badOpt = (why: string) => { edns ??= { udpSize: 512, version: 0, do: false }; return new Malformed(why); };
       // RFC 6891 §6.1.1: one OPT at most, owned by the root.
-      if (edns) throw new Malformed('more than one OPT record');
-      if (rr.owner.length !== 0) throw new Malformed('OPT owner is not the root');
+      if (edns) throw badOpt('more than one OPT record');
+      if (rr.owner.length !== 0) throw badOpt('OPT owner is not the root');
       for (let p = rr.rdStart; p < rr.rdEnd;) {
-        if (p + 4 > rr.rdEnd) throw new Malformed('EDNS option header runs past RDATA');
+        if (p + 4 > rr.rdEnd) throw badOpt('EDNS option header runs past RDATA');
         p += 4 + b.readUInt16BE(p + 2);
-        if (p > rr.rdEnd) throw new Malformed('EDNS option runs past RDATA');
+        if (p > rr.rdEnd) throw badOpt('EDNS option runs past RDATA');
       }
       edns = {
         // RFC 6891 §6.2.5: values below 512 are treated as 512.
@@ -132,6 +134,8 @@ export function decodeQuery(b: Buffer): Decoded {
   }
   if (opcode !== OPCODE.QUERY) return fail(RCODE.NOTIMP, `opcode ${opcode} not implemented`);
   if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
+  // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
+  if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
   if (question.qclass === CLASS.NONE) return fail(RCODE.FORMERR, 'class NONE in a query');
   return { kind: 'query', query: { id, flags, opcode, edns, ...question } };
 }

@@ -172,7 +172,12 @@ function sleep(ms: number): Promise<void> {
  * Start NSD serving the given zones on 127.0.0.1:<port> (UDP+TCP).
  * Resolves once NSD answers an SOA query for the first zone (up to 10 s).
  */
-export async function startNsd(zones: NsdZone[]): Promise<NsdInstance> {
+export interface NsdOptions {
+  /** Command prefix, e.g. ['taskset', '-c', '0'] to pin NSD to a core for benchmarks. */
+  wrap?: string[];
+}
+
+export async function startNsd(zones: NsdZone[], opts: NsdOptions = {}): Promise<NsdInstance> {
   if (zones.length === 0) throw new Error('startNsd: at least one zone is required');
   const nsdBin = findTool('nsd');
   if (!nsdBin) throw new Error("startNsd: tool 'nsd' not found");
@@ -228,7 +233,8 @@ export async function startNsd(zones: NsdZone[]): Promise<NsdInstance> {
     const confPath = path.join(dir, 'nsd.conf');
     await fsp.writeFile(confPath, conf);
 
-    const child: ChildProcess = spawn(nsdBin, ['-d', '-c', confPath], {
+    const [cmd, ...pre] = [...(opts.wrap ?? []), nsdBin];
+    const child: ChildProcess = spawn(cmd!, [...pre, '-d', '-c', confPath], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,6 +19,7 @@ const USAGE = `mailns ${VERSION}: an authoritative DNS server for mail domains
 usage:
   mailns serve [DIR|FILE ...] [--listen HOST:PORT ...] [--log-level LEVEL]
                [--hide-version] [--identity TEXT]
+               [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
   mailns check [DIR|FILE ...]            validate zones; exit 1 on errors
   mailns export [DIR|FILE ...] [--zone NAME] [--annotate]
                                          print RFC 1035 zone files
@@ -50,6 +51,10 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
   }
   const server = new DnsServer(loaded.catalog, {
     listen,
+    tcp: {
+      ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
+      ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
+    },
     chaos: {
       version: values['hide-version'] ? false : `mailns ${VERSION}`,
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
@@ -80,6 +85,12 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
   return -1; // keep running
 }
 
+function positive(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} ${String(v)}: expected a positive whole number`);
+  return n;
+}
+
 function fmtAddr(a: { address: string; port: number }): string {
   return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
@@ -104,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       listen: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
       'hide-version': { type: 'boolean' },
+      'tcp-idle-timeout': { type: 'string' },
+      'tcp-max-connections': { type: 'string' },
       identity: { type: 'string' },
       zone: { type: 'string' },
       annotate: { type: 'boolean' },

@@ -30,6 +30,8 @@ export interface HostModel {
   ipv6: { address: string; at: At }[];
   ttl: number;
   at: At;
+  /** Some address was wrong (and reported); later checks should not pile on. */
+  invalid?: boolean;
 }
 
 /** A record as written: RDATA still text (tokens) or an octoDNS object. */
@@ -82,7 +84,6 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   if (problems.some((p) => p.rule !== 'schema')) return { problems };
   // Schema errors do not stop here: the checks below skip what has the wrong
   // shape, so a file's every error is reported in one run.
-  const schemaFailed = problems.length > 0;
 
   const ctx = { src, problems, origin };
   const defaults = data.defaults as { ttl?: unknown } | undefined;
@@ -115,10 +116,12 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       return list.map((a: unknown, i: number) => {
         const p = Array.isArray(v) ? [...path, fam, i] : [...path, fam];
         return { address: address(ctx, p, a, fam === 'ipv4' ? 4 : 6), at: src.at(p) };
-      });
+      }).filter((x) => x.address !== '');
     };
+    const before = problems.length;
     const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true) };
-    if (!host.ipv4.length && !host.ipv6.length) problems.push(problem(host.at, 'host-empty', `host "${key}" has no address`, 'give it ipv4: and/or ipv6:'));
+    if (problems.length > before) host.invalid = true;
+    else if (!host.ipv4.length && !host.ipv6.length) problems.push(problem(host.at, 'host-empty', `host "${key}" has no address`, 'give it ipv4: and/or ipv6:'));
     hosts.push(host);
   }
 
@@ -135,7 +138,9 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       records.push({ owner, type: String(rec.type).toUpperCase(), ttl: duration(ctx, [...path, 'ttl'], rec.ttl) ?? ttl, values, at: src.at(path) });
     });
   }
-  if (problems.length || schemaFailed) return { problems };
+  // The model is returned even with problems, so that synth's checks can add
+  // theirs and the user sees every error in one run; the loader will not
+  // serve a zone whose problems include an error.
   return { model: { file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records }, problems };
 }
 
@@ -187,6 +192,7 @@ function rname(ctx: Ctx, path: Path, text: string): Name {
   return name(ctx, path, `${local}.${text.slice(at + 1).replace(/\.?$/, '.')}`);
 }
 
+/** The address, or '' after reporting why it is not one. */
 function address(ctx: Ctx, path: Path, v: unknown, family: 4 | 6): string {
   if (typeof v === 'number') {
     ctx.problems.push(problem(ctx.src.at(path), 'ip-syntax', `YAML read ${v} as a number, not an IPv${family} address`, `quote it: '${v}'`));
@@ -197,6 +203,7 @@ function address(ctx: Ctx, path: Path, v: unknown, family: 4 | 6): string {
     const other = isIP(s);
     ctx.problems.push(problem(ctx.src.at(path), 'ip-syntax', `"${s}" is not an IPv${family} address`,
       other ? `it is an IPv${other} address: put it under ipv${other}:` : family === 4 ? 'write four decimal octets, e.g. 192.0.2.10' : 'write it like 2001:db8::25, and quote it'));
+    return '';
   }
   return s;
 }

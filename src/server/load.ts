@@ -61,7 +61,8 @@ export function loadZones(paths: string[]): LoadResult {
       const collector = new RRsetCollector(mine);
       synthesizeBase(model, collector);
       const rrsets = collector.rrsets();
-      mine.push(...checkZone(model.origin, rrsets));
+      const tainted = new Set(model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
+      mine.push(...checkZone(model.origin, rrsets, tainted));
       if (!mine.some((p) => p.severity === 'error')) zone = Zone.build(model.origin.map((l) => l.toLowerCase()), rrsets);
     }
     problems.push(...mine);

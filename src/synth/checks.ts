@@ -10,7 +10,8 @@ function at(s: readonly Source[]) {
   return { file: first.file, line: first.line, col: first.col };
 }
 
-export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
+/** `tainted`: owners (nameKey) whose config already has a reported error; no follow-on errors for them. */
+export function checkZone(origin: Name, rrsets: readonly RRset[], tainted: ReadonlySet<string> = new Set()): Problem[] {
   const problems: Problem[] = [];
   const byOwner = new Map<string, RRset[]>();
   for (const rs of rrsets) {
@@ -47,7 +48,7 @@ export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
       for (const rd of rs.rdatas) {
         const t = rdataTarget(TYPE.NS, rd)!;
         // RFC 1034 §4.2.1 / RFC 9471: an in-zone nameserver needs its address here, or nobody can reach it.
-        if (isSubdomain(t, origin) && !addressed(lowerName(t))) {
+        if (isSubdomain(t, origin) && !addressed(lowerName(t)) && !tainted.has(nameKey(lowerName(t)))) {
           problems.push(problem(at(rs.sources), 'ns-glue', `nameserver ${nameToText(t)} is inside ${nameToText(origin)} but has no A or AAAA here`, `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.53}`));
         }
       }

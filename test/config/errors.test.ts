@@ -34,7 +34,7 @@ describe('zone file errors', () => {
     expect(r.zones).toHaveLength(0);
     expect(r.failed).toHaveLength(1);
     const where = r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`);
-    expect(where.sort()).toEqual(['11:8 schema', '11:9 schema', '5:15 ip-syntax', '6:14 ip-syntax', '9:30 ttl']);
+    expect(where.sort()).toEqual(['10:25 rdata', '11:8 schema', '11:9 schema', '5:15 ip-syntax', '6:14 ip-syntax', '9:30 ttl']);
     expect(r.lines.join('\n')).toContain('t.test.yaml:5:15: error [ip-syntax] "192.0.2.300" is not an IPv4 address');
     expect(r.lines.join('\n')).toContain('unknown key "typo"');
     expect(r.problems.length).toBeGreaterThanOrEqual(4);

@@ -1,0 +1,131 @@
+/**
+ * The mailns command as a user runs it: serve (IPv4 and IPv6, SIGHUP reload
+ * keeping the last good zone), check, import, export.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resolver } from 'node:dns/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../helpers/nsd.js';
+
+const CLI = 'dist/src/cli/main.js';
+const dir = mkdtempSync(join(tmpdir(), 'mailns-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+}
+
+const ZONE = (addr: string) => `zone: reload.test.\nnameservers: [ns.example.]\nhosts:\n  www: {ipv4: ${addr}}\n`;
+
+async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { const v = await f(); if (ok(v) || Date.now() > end) return v; } catch (e) { if (Date.now() > end) throw e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('mailns serve', () => {
+  let child: ChildProcess;
+  let port = 0;
+  let log = '';
+  const zdir = join(dir, 'zones');
+  const r4 = new Resolver({ timeout: 1000, tries: 1 });
+  const r6 = new Resolver({ timeout: 1000, tries: 1 });
+
+  beforeAll(async () => {
+    cpSync('zones', zdir, { recursive: true });
+    writeFileSync(join(zdir, 'reload.test.yaml'), ZONE('192.0.2.1'));
+    port = await findFreePort();
+    child = spawn(process.execPath, [CLI, 'serve', zdir, '--listen', `127.0.0.1:${port}`, '--listen', `[::1]:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    r4.setServers([`127.0.0.1:${port}`]);
+    r6.setServers([`[::1]:${port}`]);
+    await until(() => r4.resolve4('www.reload.test'), (v) => v.length > 0);
+  });
+  afterAll(() => { child?.kill('SIGTERM'); });
+
+  it('logs one JSON line per zone load and one for the start', () => {
+    const lines = log.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.msg === 'zone loaded').map((l) => l.zone).sort()).toEqual(['example.com.', 'reload.test.']);
+    const loaded = lines.find((l) => l.zone === 'example.com.')!;
+    expect(loaded).toMatchObject({ serial: 2026112601, records: expect.any(Number), ms: expect.any(Number) });
+    expect(lines.find((l) => l.msg === 'started')).toMatchObject({ udp: [`127.0.0.1:${port}`, `[::1]:${port}`] });
+  });
+
+  it('answers over IPv6 as over IPv4', async () => {
+    expect(await r6.resolve4('www.reload.test')).toEqual(['192.0.2.1']);
+    expect(await r6.resolveMx('example.com')).toHaveLength(2);
+  });
+
+  it('SIGHUP with a broken file keeps the last good zone; a fixed file is picked up', async () => {
+    writeFileSync(join(zdir, 'reload.test.yaml'), ZONE('192.0.2.999'));
+    child.kill('SIGHUP');
+    await until(async () => log, (l) => l.includes('kept the last good copy'));
+    expect(log).toMatch(/reload\.test\.yaml.*"line":4/);
+    expect(await r4.resolve4('www.reload.test')).toEqual(['192.0.2.1']);
+    expect(await r4.resolveMx('example.com')).toHaveLength(2);
+
+    writeFileSync(join(zdir, 'reload.test.yaml'), ZONE('192.0.2.2'));
+    child.kill('SIGHUP');
+    const v = await until(() => r4.resolve4('www.reload.test'), (x) => x[0] === '192.0.2.2');
+    expect(v).toEqual(['192.0.2.2']);
+  });
+});
+
+describe('mailns check / import / export', () => {
+  it('check: exit 0 on the examples, 1 with every error listed', () => {
+    const ok = cli('check', 'zones');
+    expect(ok.status).toBe(0);
+    const bad = join(dir, 'bad');
+    cpSync('zones', bad, { recursive: true });
+    writeFileSync(join(bad, 'b.test.yaml'), 'zone: b.test.\nnameservers: [ns1]\nhosts:\n  www: {ipv4: 1.2.3}\n');
+    const r = cli('check', bad);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('b.test.yaml:2:15: error [ns-glue]');
+    expect(r.stdout).toContain('b.test.yaml:4:15: error [ip-syntax]');
+  });
+
+  it('import turns a zone file into YAML that loads and exports back to the same records', () => {
+    const zf = join(dir, 'imp.test.zone');
+    writeFileSync(zf, [
+      '$ORIGIN imp.test.', '$TTL 1h',
+      '@ IN SOA ns1 hostmaster ( 7 3h 1h 2w 5m ) ; comment',
+      '  IN NS ns1', '  IN NS ns.example.', '  IN MX 10 mail',
+      '  IN TXT "v=spf1 mx -all"',
+      'ns1 IN A 192.0.2.53', 'mail 300 IN A 192.0.2.25', 'mail IN AAAA 2001:db8::25',
+      'www IN CNAME mail', '*.w IN A 192.0.2.9',
+      'sub IN NS ns.sub', 'ns.sub IN A 192.0.2.77',
+    ].join('\n') + '\n');
+    const r = cli('import', zf);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const ydir = join(dir, 'imported');
+    cpSync(zf, join(dir, 'keep.zone'));
+    rmSync(ydir, { recursive: true, force: true });
+    spawnSync('mkdir', ['-p', ydir]);
+    writeFileSync(join(ydir, 'imp.test.yaml'), r.stdout);
+    const ex = cli('export', ydir);
+    expect(ex.status).toBe(0);
+    const recs = ex.stdout.split('\n').filter((l) => l && !l.startsWith('$')).map((l) => l.split('\t').join(' ')).sort();
+    expect(recs).toEqual([
+      '*.w.imp.test. 3600 IN A 192.0.2.9',
+      'imp.test. 3600 IN MX 10 mail.imp.test.',
+      'imp.test. 3600 IN NS ns.example.',
+      'imp.test. 3600 IN NS ns1.imp.test.',
+      'imp.test. 3600 IN SOA ns1.imp.test. hostmaster.imp.test. 7 10800 3600 1209600 300',
+      'imp.test. 3600 IN TXT "v=spf1 mx -all"',
+      'mail.imp.test. 300 IN A 192.0.2.25',
+      'mail.imp.test. 3600 IN AAAA 2001:db8::25',
+      'ns.sub.imp.test. 3600 IN A 192.0.2.77',
+      'ns1.imp.test. 3600 IN A 192.0.2.53',
+      'sub.imp.test. 3600 IN NS ns.sub.imp.test.',
+      'www.imp.test. 3600 IN CNAME mail.imp.test.',
+    ]);
+    expect(readFileSync(join(dir, 'keep.zone'), 'utf8')).toContain('$ORIGIN');
+  });
+});

@@ -9,7 +9,6 @@ import { type Name, nameToText, parseName, isSubdomain, lowerName, labelToText }
 import { type Problem, problem } from '../util/problem.js';
 import { TYPE, typeFromText } from '../wire/constants.js';
 import { parseRdata, rdataToText } from '../wire/rdata.js';
-import { charStringOctets } from '../wire/text.js';
 
 interface YamlRecord { type: string; ttl?: number; value?: unknown; values?: unknown[] }
 
@@ -42,8 +41,14 @@ export function importZoneFile(text: string, file: string, originHint?: string):
     try {
       const rd = parseRdata(type, r.rdata, rOrigin);
       if (type === TYPE.TXT || type === TYPE.SPF) {
-        const strings = r.rdata[0] === '\\#' ? splitCharStrings(rd.wire) : r.rdata.map((t) => charStringOctets(t).toString('utf8'));
-        value = strings.length === 1 && Buffer.byteLength(strings[0]!) <= 255 ? strings[0] : strings;
+        const octets = splitCharStrings(rd.wire);
+        const strings = octets.map((o) => o.toString('utf8'));
+        if (strings.some((t, i) => !Buffer.from(t, 'utf8').equals(octets[i]!))) {
+          // Octets that are not UTF-8 cannot be YAML text: keep them exact in RFC 3597 form.
+          value = `\\# ${rd.wire.length} ${rd.wire.toString('hex').toUpperCase()}`;
+        } else {
+          value = strings.length === 1 && octets[0]!.length <= 255 ? strings[0] : strings;
+        }
       } else {
         value = rdataToText(type, rd.wire);
       }
@@ -98,9 +103,9 @@ export function importZoneFile(text: string, file: string, originHint?: string):
   return { yaml: `# imported from ${file}\n` + stringify(doc, { lineWidth: 0 }), problems };
 }
 
-function splitCharStrings(wire: Buffer): string[] {
-  const out: string[] = [];
-  for (let o = 0; o < wire.length;) { const l = wire[o]!; out.push(wire.toString('utf8', o + 1, o + 1 + l)); o += 1 + l; }
+function splitCharStrings(wire: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let o = 0; o < wire.length;) { const l = wire[o]!; out.push(wire.subarray(o + 1, o + 1 + l)); o += 1 + l; }
   return out;
 }
 

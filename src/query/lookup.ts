@@ -75,7 +75,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
       out.kind = 'referral';
       const ns = d.node.rrsets.get(TYPE.NS)!;
       out.authority = [{ owner: ns.owner, rrset: ns }];
-      addTargets(zone, [ns], out.additional);
+      addTargets(zone, [ns], out.additional, true);
       return out;
     }
     const node = d.node;
@@ -120,16 +120,17 @@ function sortedRRsets(node: ZoneNode): RRset[] {
 /**
  * Additional-section processing (RFC 1034 §3.6.2, RFC 1035 §3.3.9 and
  * §3.3.11, RFC 2782): A and AAAA for the MX, NS and SRV targets we hold in
- * this zone, glue below a cut included.
+ * this zone. Glue below a cut goes only into referrals: beside an
+ * authoritative answer it would look authoritative (RFC 2181 §5.4.1).
  */
-function addTargets(zone: Zone, rrsets: RRset[], into: Placed[]): void {
+function addTargets(zone: Zone, rrsets: RRset[], into: Placed[], referral = false): void {
   const seen = new Set<ZoneNode>();
   for (const rs of rrsets) {
     if (rs.type !== TYPE.MX && rs.type !== TYPE.NS && rs.type !== TYPE.SRV) continue;
     for (const rd of rs.rdatas) {
       const t = rdataTarget(rs.type, rd);
       if (!t || !isSubdomain(t, zone.origin)) continue;
-      const node = zone.node(lowerName(t));
+      const node = referral ? zone.node(lowerName(t)) : zone.authoritativeNode(lowerName(t));
       if (!node || seen.has(node)) continue;
       seen.add(node);
       for (const type of [TYPE.A, TYPE.AAAA]) {

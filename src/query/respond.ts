@@ -112,7 +112,6 @@ export class Responder {
   private answer(q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
     // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
     if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
-    if (q.qtype === TYPE.OPT) return this.bare(q.id, q.flags, RCODE.FORMERR, q, q.edns, transport);
     if (q.qclass === CLASS.CH) {
       const rr = chaosAnswer(this.opts.chaos, lowerName(q.qname), q.qtype);
       if (!rr) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
@@ -120,7 +119,10 @@ export class Responder {
     }
     if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
     // Zone transfers are not offered (yet): refuse like a server without an ACL match.
-    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    // Over UDP AXFR is undefined (RFC 5936 §4.2): NOTIMP, as NSD.
+    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
+      return this.bare(q.id, q.flags, transport === 'udp' && q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
+    }
     const lname = lowerName(q.qname);
     const zone = catalog.findZone(lname);
     if (!zone) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
@@ -128,7 +130,8 @@ export class Responder {
     let answer = out.answer;
     // RFC 8482 §4.2: over UDP, ANY gets one RRset, not the whole node.
     if (q.qtype === TYPE.ANY && transport === 'udp' && answer.length > 1) answer = [answer[0]!];
-    const additional = q.qtype === TYPE.ANY && transport === 'udp' ? [] : out.additional;
+    // A referral keeps its glue whatever the qtype (RFC 9471 §3).
+    const additional = q.qtype === TYPE.ANY && transport === 'udp' && out.kind !== 'referral' ? [] : out.additional;
     // RFC 1034 §4.3.2: AA on authoritative data; a referral is not (unless a CNAME we own led to it).
     // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
     const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;

@@ -25,6 +25,8 @@ function field(o: Obj, ...names: string[]): string {
 
 export function valueTokens(type: number, value: unknown): string[] {
   if (type === TYPE.TXT || type === TYPE.SPF) {
+    // RFC 3597 form for octets that are not text (what `mailns import` writes for them).
+    if (typeof value === 'string' && /^\\# [0-9]+( |$)/.test(value)) return tokenize(value);
     if (typeof value === 'string') return txtTokens(value);
     if (Array.isArray(value)) return value.map((s) => charStringToText(Buffer.from(String(s), 'utf8')));
     throw new Error('a TXT value is a string, or a list of strings for one record of several strings');

@@ -62,6 +62,16 @@ export class Zone {
     return node;
   }
 
+  /** Exact node with authoritative data: undefined at or below a zone cut. */
+  authoritativeNode(name: Name): ZoneNode | undefined {
+    let node: ZoneNode | undefined = this.apex;
+    for (let i = name.length - this.origin.length - 1; i >= 0 && node; i--) {
+      node = node.children.get(name[i]!);
+      if (node?.cut) return undefined;
+    }
+    return node;
+  }
+
   /** Every RRset, owners in canonical order (RFC 4034 §6.1), SOA first: the order a zone transfer or export needs. */
   *walk(): Generator<RRset> {
     yield this.soa;

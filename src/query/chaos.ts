@@ -13,7 +13,9 @@ export interface ChaosConfig {
 
 export function chaosAnswer(cfg: ChaosConfig, lname: readonly string[], qtype: number): Placed | undefined {
   if (qtype !== TYPE.TXT && qtype !== TYPE.ANY) return undefined;
-  const key = lname.join('.');
+  // Two real labels: a single label "version.bind" (escaped dot) is another name.
+  if (lname.length !== 2) return undefined;
+  const key = `${lname[0]}.${lname[1]}`;
   let text: string | false;
   if (key === 'version.bind' || key === 'version.server') text = cfg.version;
   else if (key === 'id.server' || key === 'hostname.bind') text = cfg.identity;

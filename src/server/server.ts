@@ -13,6 +13,8 @@ import { Responder, type ResponderOptions } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
 import { TcpListener, UdpListener, type Transport, type TcpLimits } from './transport.js';
 
+const UDP_BUFFER = 4 * 1024 * 1024;
+
 export interface ListenAddress { host: string; port: number }
 
 export interface ServerOptions extends ResponderOptions {
@@ -79,6 +81,12 @@ export class DnsServer {
         await new Promise<void>((r) => tcp.close(() => r()));
         if (addr.port === 0 && attempt < 20) continue;
         throw err;
+      }
+      // A burst larger than the default 208 KiB receive buffer is dropped by
+      // the kernel and costs the client a timeout; ask for more (capped by
+      // net.core.rmem_max).
+      for (const set of [() => udp.setRecvBufferSize(UDP_BUFFER), () => udp.setSendBufferSize(UDP_BUFFER)]) {
+        try { set(); } catch (err) { this.log.debug({ err }, 'could not enlarge the UDP socket buffer'); }
       }
       udp.on('error', (err) => this.log.error({ err }, 'udp socket error'));
       tcp.on('error', (err) => this.log.error({ err }, 'tcp server error'));

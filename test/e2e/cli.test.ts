@@ -129,3 +129,51 @@ describe('mailns check / import / export', () => {
     expect(readFileSync(join(dir, 'keep.zone'), 'utf8')).toContain('$ORIGIN');
   });
 });
+
+describe('mailns serve limits and options', () => {
+  let child: ChildProcess;
+  let port = 0;
+  beforeAll(async () => {
+    port = await findFreePort();
+    child = spawn(process.execPath, [CLI, 'serve', 'zones', '--listen', `127.0.0.1:${port}`, '--hide-version', '--tcp-idle-timeout', '1', '--tcp-max-connections', '3'], { stdio: 'ignore' });
+    const r = new Resolver({ timeout: 500, tries: 1 });
+    r.setServers([`127.0.0.1:${port}`]);
+    await until(() => r.resolve4('example.com'), (v) => v.length > 0);
+  });
+  afterAll(() => { child?.kill('SIGTERM'); });
+
+  it('--hide-version refuses the CHAOS identity queries', () => {
+    const r = spawnSync('dig', ['+norec', '+tries=1', '+time=1', '@127.0.0.1', '-p', String(port), 'version.bind', 'TXT', 'CH'], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/status: REFUSED/);
+  });
+
+  it('an idle TCP connection is closed after --tcp-idle-timeout (RFC 7766 §6.2.3)', async () => {
+    const { connect } = await import('node:net');
+    const t0 = Date.now();
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', reject);
+      s.on('close', () => resolve(Date.now() - t0));
+      s.resume();
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(900);
+    expect(closedAfter).toBeLessThan(5000);
+  });
+
+  it('connections beyond --tcp-max-connections are closed at once; UDP keeps answering', async () => {
+    const { connect } = await import('node:net');
+    const open = await Promise.all([0, 1, 2].map(() => new Promise<import('node:net').Socket>((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); })));
+    const fourth = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      const timer = setTimeout(() => { s.destroy(); resolve('open'); }, 800);
+      s.on('close', () => { clearTimeout(timer); resolve('closed'); });
+      s.on('error', () => undefined);
+      s.resume();
+    });
+    expect(fourth).toBe('closed');
+    const r = new Resolver({ timeout: 1000, tries: 1 });
+    r.setServers([`127.0.0.1:${port}`]);
+    expect(await r.resolve4('example.com')).toEqual(['192.0.2.10']);
+    for (const s of open) s.destroy();
+  });
+});

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
@@ -11,6 +12,8 @@ import { Catalog } from '../zone/zone.js';
 import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
 import { importZoneFile } from './import.js';
+import { keygen } from './dkim.js';
+import { explainZone } from '../zone/export.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -23,6 +26,11 @@ usage:
   mailns check [DIR|FILE ...]            validate zones; exit 1 on errors
   mailns export [DIR|FILE ...] [--zone NAME] [--annotate]
                                          print RFC 1035 zone files
+  mailns export [DIR|FILE ...] --mta-sts DOMAIN
+                                         print the MTA-STS policy file to serve over HTTPS
+  mailns explain DOMAIN [DIR|FILE ...]   every record with the file:line and helper that made it
+  mailns dkim keygen --zone DOMAIN --selector NAME [--type rsa|ed25519] [--bits 2048]
+               [--zone-dir zones] [--dir ZONE_DIR/keys] [--private-dir keys.private]
   mailns import FILE.zone [--origin NAME] print a zone file as mailns YAML
 
 DIR defaults to ./zones. --listen defaults to 127.0.0.1:5353 and may be repeated
@@ -121,6 +129,14 @@ export async function main(argv: string[]): Promise<number> {
       zone: { type: 'string' },
       annotate: { type: 'boolean' },
       origin: { type: 'string' },
+      'mta-sts': { type: 'string' },
+      selector: { type: 'string' },
+      type: { type: 'string' },
+      bits: { type: 'string' },
+      dir: { type: 'string' },
+      'private-dir': { type: 'string' },
+      'zone-dir': { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,11 +155,44 @@ export async function main(argv: string[]): Promise<number> {
       const r = loadZones(dirs);
       report(r.problems, (s) => console.error(s));
       if (r.problems.some((p) => p.severity === 'error')) return 1;
+      if (values['mta-sts'] !== undefined) {
+        const z = r.zones.find((x) => nameToText(x.zone.origin) === values['mta-sts']!.toLowerCase().replace(/\.?$/, '.'));
+        if (!z?.artifacts.mtaStsPolicy) { console.error(`no zone ${values['mta-sts']} with mail.mta_sts`); return 1; }
+        // Serve this at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3).
+        process.stdout.write(z.artifacts.mtaStsPolicy);
+        return 0;
+      }
       const want = values.zone?.toLowerCase().replace(/\.?$/, '.');
       for (const z of r.zones) {
         if (want && nameToText(z.zone.origin) !== want) continue;
         process.stdout.write(exportZone(z.zone, { annotate: values.annotate }));
       }
+      return 0;
+    }
+    case 'explain': {
+      const r = loadZones(positionals.length > 1 ? positionals.slice(1) : ['zones']);
+      report(r.problems, (s) => console.error(s));
+      const want = positionals[0]?.toLowerCase().replace(/\.?$/, '.');
+      const zones = r.zones.filter((z) => !want || nameToText(z.zone.origin) === want);
+      if (!zones.length) { console.error(`no zone ${positionals[0] ?? ''} loaded`); return 1; }
+      for (const z of zones) process.stdout.write(explainZone(z.zone));
+      return 0;
+    }
+    case 'dkim': {
+      if (positionals[0] !== 'keygen' || !values.zone || !values.selector) {
+        console.error('usage: mailns dkim keygen --zone DOMAIN --selector NAME [--type rsa|ed25519] [--bits 2048] [--zone-dir zones] [--dir ZONE_DIR/keys] [--private-dir keys.private]');
+        return 2;
+      }
+      const type = (values.type ?? 'rsa') as 'rsa' | 'ed25519';
+      if (type !== 'rsa' && type !== 'ed25519') { console.error('--type is rsa or ed25519'); return 2; }
+      const k = keygen({
+        zone: values.zone, selector: values.selector, type, bits: Number(values.bits ?? 2048),
+        zoneDir: values['zone-dir'] ?? 'zones', dir: values.dir ?? join(values['zone-dir'] ?? 'zones', 'keys'), privateDir: values['private-dir'] ?? 'keys.private', force: values.force,
+      });
+      console.log(`private key (for the mail server, mode 0600): ${k.privatePath}`);
+      console.log(`public key (for the zone): ${k.publicPath}`);
+      console.log(`\nadd to the zone file of ${values.zone} (key_file is relative to the zone file):\n\n${k.yaml}`);
+      console.log(`it publishes ${values.selector}._domainkey.${values.zone.replace(/\.$/, '')} TXT "${k.record.slice(0, 60)}..."`);
       return 0;
     }
     case 'import': {

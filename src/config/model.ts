@@ -4,13 +4,15 @@
  * addresses). Record RDATA is checked in synth, where it is encoded.
  */
 import { isIP } from 'node:net';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Name, NameError, parseName, lowerName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import type { Path, YamlSource } from './source.js';
 import schema from './zone.schema.json' with { type: 'json' };
+import type { CaaIntent, MailIntent, TlsaIntent } from './intent.js';
 
 export interface SoaModel {
   mname: Name;
@@ -51,6 +53,13 @@ export interface ZoneModel {
   nameservers: { name: Name; at: At }[];
   hosts: HostModel[];
   records: RecordModel[];
+  mail?: MailIntent;
+  caa?: CaaIntent;
+  tlsa?: Record<string, TlsaIntent>;
+  /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
+  at(path: Path, key?: boolean): At;
+  /** Contents of the key and certificate files the zone names, as written → text (or why it could not be read). */
+  files: ReadonlyMap<string, string | Error>;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -141,7 +150,29 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   // The model is returned even with problems, so that synth's checks can add
   // theirs and the user sees every error in one run; the loader will not
   // serve a zone whose problems include an error.
-  return { model: { file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records }, problems };
+  const mail = isObj(data.mail) ? (data.mail as MailIntent) : undefined;
+  const tlsa = isObj(data.tlsa) ? (data.tlsa as Record<string, TlsaIntent>) : undefined;
+  const files = readNamedFiles(diskPath ?? src.file, mail, tlsa);
+  return {
+    model: { file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail, caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa, at: src.at, files },
+    problems,
+  };
+}
+
+/** Key and certificate files are named relative to the zone file. */
+function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<string, TlsaIntent>): Map<string, string | Error> {
+  const names = new Set<string>();
+  for (const d of Object.values(mail?.dkim ?? {})) if (isObj(d) && typeof d.key_file === 'string') names.add(d.key_file);
+  for (const t of Object.values(tlsa ?? {})) {
+    if (!isObj(t)) continue;
+    if (typeof t.cert_file === 'string') names.add(t.cert_file);
+    if (typeof t.key_file === 'string') names.add(t.key_file);
+  }
+  const out = new Map<string, string | Error>();
+  for (const n of names) {
+    try { out.set(n, readFileSync(resolve(dirname(zoneFile), n), 'utf8')); } catch (e) { out.set(n, e as Error); }
+  }
+  return out;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

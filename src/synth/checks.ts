@@ -43,7 +43,9 @@ export function checkZone(origin: Name, rrsets: readonly RRset[], tainted: Reado
     const l = byOwner.get(nameKey(n));
     return !!l?.some((rs) => rs.type === TYPE.A || rs.type === TYPE.AAAA);
   };
+  const isCname = (n: Name) => !!byOwner.get(nameKey(n))?.some((rs) => rs.type === TYPE.CNAME);
   for (const rs of rrsets) {
+    if (rs.type === TYPE.MX || rs.type === TYPE.SRV || rs.type === TYPE.NS) checkTargets(rs, origin, addressed, isCname, tainted, problems);
     if (rs.type === TYPE.NS) {
       for (const rd of rs.rdatas) {
         const t = rdataTarget(TYPE.NS, rd)!;
@@ -62,4 +64,33 @@ export function checkZone(origin: Name, rrsets: readonly RRset[], tainted: Reado
     }
   }
   return problems;
+}
+
+/**
+ * MX, SRV and NS targets: never an alias (RFC 2181 §10.3, RFC 2782), and an
+ * in-zone target needs an address here. A null MX stands alone (RFC 7505 §3).
+ */
+function checkTargets(rs: RRset, origin: Name, addressed: (n: Name) => boolean, isCname: (n: Name) => boolean, tainted: ReadonlySet<string>, problems: Problem[]): void {
+  const what = typeToText(rs.type);
+  const targets = rs.rdatas.map((rd) => rdataTarget(rs.type, rd));
+  if (rs.type === TYPE.MX) {
+    const nullMx = rs.rdatas.some((rd, i) => targets[i]?.length === 0 && rd.wire.readUInt16BE(0) === 0);
+    if (nullMx && rs.rdatas.length > 1) {
+      problems.push(problem(at(rs.sources), 'mx-null-alone', `${nameToText(rs.owner)} has a null MX ("0 .") beside other MX records (RFC 7505 §3)`, 'use mx: none alone, or list the real mail hosts'));
+    }
+  }
+  rs.rdatas.forEach((rd, i) => {
+    const t = targets[i];
+    if (!t || t.length === 0 || !isSubdomain(t, origin)) return;
+    const lt = lowerName(t);
+    const src = rs.sources[i] ? [rs.sources[i]!] : rs.sources;
+    // What a helper makes must be right; what is written by hand under records:
+    // is published as written (it may be a test of someone's resolver), with a warning.
+    const severity = src[0]?.helper === 'records' ? 'warning' : 'error';
+    if (isCname(lt)) {
+      problems.push(problem(at(src), `${what.toLowerCase()}-cname`, `${what} target ${nameToText(t)} is a CNAME; it must name a host with addresses (RFC 2181 §10.3)`, `point the ${what} at the canonical name, or make ${nameToText(t)} a host`, severity));
+    } else if (rs.type !== TYPE.NS && !addressed(lt) && !tainted.has(nameKey(lt))) {
+      problems.push(problem(at(src), `${what.toLowerCase()}-target`, `${what} target ${nameToText(t)} has no A or AAAA in this zone`, `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.25}`, severity));
+    }
+  });
 }

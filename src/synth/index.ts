@@ -1,2 +1,2 @@
-export { RRsetCollector, synthesizeBase } from './records.js';
+export { RRsetCollector, synthesizeBase, synthesizeRecords, type ForeignRecord } from './records.js';
 export { checkZone } from './checks.js';

@@ -19,13 +19,33 @@ interface Draft {
   type: number;
   ttl: number;
   rdatas: Rdata[];
+  /** One per RDATA. */
   sources: Source[];
   explicit: boolean;
 }
 
+/** A record one zone's intent asks another zone to publish (e.g. DMARC report authorization). */
+export interface ForeignRecord {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdata: Rdata;
+  source: Source;
+}
+
+/** Does this TXT RDATA start with "v=spf1" (RFC 7208 §4.5: the version, then space or end)? */
+export function isSpfRdata(rd: Rdata): boolean {
+  const w = rd.wire;
+  if (w.length < 7 || w[0]! < 6) return false;
+  const first = w.subarray(1, 1 + w[0]!);
+  return first.subarray(0, 6).toString('latin1').toLowerCase() === 'v=spf1' && (first.length === 6 || first[6] === 0x20);
+}
+
 export class RRsetCollector {
   private readonly drafts = new Map<string, Draft>();
-  constructor(readonly problems: Problem[]) {}
+  /** Records for other zones, routed by the loader. */
+  readonly foreign: ForeignRecord[] = [];
+  constructor(readonly origin: Name, readonly problems: Problem[]) {}
 
   private key(owner: Name, type: number): string {
     return `${nameKey(owner)}/${type}`;
@@ -36,25 +56,46 @@ export class RRsetCollector {
   }
 
   /**
-   * Adds records. An explicit record replaces synthesized ones of the same
-   * owner and type; records from the same kind of source merge into one RRset.
+   * Adds records. Explicit records (records:) beat synthesized ones at the
+   * same owner and type, in whichever order they arrive; TXT at the apex is
+   * the exception: a verification token sits beside the synthesized SPF, so
+   * they merge, unless the explicit set has its own v=spf1 record.
    */
   add(owner: Name, type: number, ttl: number, rdatas: Rdata[], source: Source, explicit: boolean): void {
     const k = this.key(owner, type);
     const prev = this.drafts.get(k);
-    if (!prev || (explicit && !prev.explicit)) {
-      this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources: [source], explicit });
+    const sources = rdatas.map(() => source);
+    if (!prev) {
+      this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources, explicit });
       return;
     }
-    if (!explicit && prev.explicit) return;
-    if (prev.ttl !== ttl) {
-      // RFC 2181 §5.2: all records of an RRset have one TTL.
-      this.problems.push(problem(source, 'rrset-ttl', `${nameToText(owner)} ${typeToText(type)} already has TTL ${prev.ttl} (from ${prev.sources[0]!.file}:${prev.sources[0]!.line}); this one says ${ttl}`,
-        'give every record of one name and type the same ttl (RFC 2181 §5.2)'));
+    if (prev.explicit !== explicit && !this.mergesAtApex(owner, type, prev, rdatas, explicit)) {
+      if (explicit) this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources, explicit });
       return;
+    }
+    if (prev.ttl !== ttl) {
+      // RFC 2181 §5.2: all records of an RRset have one TTL; the explicit one wins.
+      if (prev.explicit === explicit) {
+        this.problems.push(problem(source, 'rrset-ttl', `${nameToText(owner)} ${typeToText(type)} already has TTL ${prev.ttl} (from ${prev.sources[0]!.file}:${prev.sources[0]!.line}); this one says ${ttl}`,
+          'give every record of one name and type the same ttl (RFC 2181 §5.2)'));
+        return;
+      }
+      if (explicit) prev.ttl = ttl;
     }
     prev.rdatas.push(...rdatas);
-    prev.sources.push(source);
+    prev.sources.push(...sources);
+    prev.explicit ||= explicit;
+  }
+
+  private mergesAtApex(owner: Name, type: number, prev: Draft, rdatas: Rdata[], explicit: boolean): boolean {
+    if (type !== TYPE.TXT || owner.length !== this.origin.length) return false;
+    const explicitSet = explicit ? rdatas : prev.rdatas;
+    return !explicitSet.some(isSpfRdata);
+  }
+
+  /** A record for whichever of our zones holds `owner` (dropped if none does). */
+  addForeign(r: ForeignRecord): void {
+    this.foreign.push(r);
   }
 
   rrsets(): RRset[] {
@@ -62,7 +103,7 @@ export class RRsetCollector {
   }
 }
 
-function src(at: At, helper: string): Source {
+export function src(at: At, helper: string): Source {
   return { file: at.file, line: at.line, col: at.col, helper };
 }
 
@@ -76,7 +117,7 @@ export function rdataOrProblem(type: number, tokens: string[], origin: Name, at:
   }
 }
 
-/** SOA, NS, hosts and records of one zone; semantic checks are in ./checks.ts. */
+/** SOA, NS and the hosts' A/AAAA of one zone; semantic checks are in ./checks.ts. */
 export function synthesizeBase(model: ZoneModel, out: RRsetCollector): void {
   const { origin, soa } = model;
   const problems = out.problems;
@@ -99,7 +140,13 @@ export function synthesizeBase(model: ZoneModel, out: RRsetCollector): void {
     }
   }
 
-  // Explicit records: gather per owner/type first so that a list of entries is one RRset.
+}
+
+/** The explicit records: (after the helpers' records, so that they win). */
+export function synthesizeRecords(model: ZoneModel, out: RRsetCollector): void {
+  const { origin } = model;
+  const problems = out.problems;
+  // Gather per owner/type first so that a list of entries is one RRset.
   const explicit = new Map<string, { owner: Name; type: number; ttl: number; rdatas: Rdata[]; at: At }>();
   for (const r of model.records) {
     const type = typeFromText(r.type);

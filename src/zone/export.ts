@@ -2,6 +2,8 @@
 import { nameToText } from '../util/name.js';
 import { classToText, typeToText } from '../wire/constants.js';
 import { rdataToText } from '../wire/rdata.js';
+import type { Rdata } from '../wire/rdata.js';
+import type { RRset, Source } from './rrset.js';
 import type { Zone } from './zone.js';
 
 export interface ExportOptions {
@@ -9,16 +11,30 @@ export interface ExportOptions {
   annotate?: boolean;
 }
 
+function recordLine(rs: RRset, rd: Rdata): string {
+  return `${nameToText(rs.owner)}\t${rs.ttl}\t${classToText(rs.klass)}\t${typeToText(rs.type)}\t${rdataToText(rs.type, rd.wire)}`;
+}
+
+function origin(s: Source | undefined): string {
+  return s ? `${s.file}:${s.line} ${s.helper}` : '?';
+}
+
 export function exportZone(zone: Zone, opts: ExportOptions = {}): string {
   const lines: string[] = [`$ORIGIN ${nameToText(zone.origin)}`];
   for (const rs of zone.walk()) {
-    if (opts.annotate && rs.sources.length) {
-      lines.push(`; ${rs.sources.map((s) => `${s.file}:${s.line} ${s.helper}`).join(', ')}`);
-    }
-    const owner = nameToText(rs.owner);
-    for (const rd of rs.rdatas) {
-      lines.push(`${owner}\t${rs.ttl}\t${classToText(rs.klass)}\t${typeToText(rs.type)}\t${rdataToText(rs.type, rd.wire)}`);
-    }
+    rs.rdatas.forEach((rd, i) => {
+      if (opts.annotate) lines.push(`; ${origin(rs.sources[i])}`);
+      lines.push(recordLine(rs, rd));
+    });
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `mailns explain`: each record, then where it came from (file:line and helper). */
+export function explainZone(zone: Zone): string {
+  const lines: string[] = [`; zone ${nameToText(zone.origin)}`];
+  for (const rs of zone.walk()) {
+    rs.rdatas.forEach((rd, i) => lines.push(`${recordLine(rs, rd)}\n    <- ${origin(rs.sources[i])}`));
   }
   return lines.join('\n') + '\n';
 }

@@ -21,19 +21,24 @@ export interface RRset {
   readonly rdatas: readonly Rdata[];
   /** RFC 3597 §4: names in RDATA are compressed only for the RFC 1035 types. */
   readonly compress: boolean;
+  /** One per RDATA, same order: where each record came from. */
   readonly sources: readonly Source[];
 }
 
 const COMPRESSIBLE = new Set<number>([TYPE.NS, TYPE.CNAME, TYPE.SOA, TYPE.PTR, TYPE.MX]);
 
+/** `sources` is one per RDATA (or empty). */
 export function makeRRset(owner: Name, type: number, klass: number, ttl: number, rdatas: Rdata[], sources: Source[] = []): RRset {
-  // RFC 2181 §5: an RRset holds no duplicates.
+  // RFC 2181 §5: an RRset holds no duplicates; the first occurrence keeps its source.
   const seen = new Set<string>();
-  const unique = rdatas.filter((r) => {
+  const keep: Rdata[] = [];
+  const keptSources: Source[] = [];
+  rdatas.forEach((r, i) => {
     const k = r.wire.toString('latin1');
-    if (seen.has(k)) return false;
+    if (seen.has(k)) return;
     seen.add(k);
-    return true;
+    keep.push(r);
+    if (sources[i]) keptSources.push(sources[i]!);
   });
-  return { owner, type, klass, ttl, rdatas: unique, compress: COMPRESSIBLE.has(type), sources };
+  return { owner, type, klass, ttl, rdatas: keep, compress: COMPRESSIBLE.has(type), sources: keptSources };
 }

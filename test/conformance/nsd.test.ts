@@ -179,7 +179,7 @@ const DIFF_CASES: Case[] = [
   ...both('ANY ENT', { name: d('_domainkey'), type: 'ANY' }),
   ...both('ANY referral', { name: d('host.sub'), type: 'ANY' }),
   // not ours, other classes
-  ...both('out of zone: REFUSED', { name: 'www.example.org.', type: 'A' }),
+  ...both('out of zone: REFUSED', { name: 'www.example.invalid.', type: 'A' }),
   ...both('parent of the zone: REFUSED', { name: 'test.', type: 'SOA' }),
   ...both('CH version.bind', { name: 'version.bind.', type: 'TXT', class: 'CH' }, { kind: 'chaos' }),
   ...both('CH id.server', { name: 'id.server.', type: 'TXT', class: 'CH' }, { kind: 'chaos' }),
@@ -626,8 +626,8 @@ describe.skipIf(missing.length > 0)(`differential A: YAML zone, mailns vs NSD on
     await nsd?.stop();
   });
 
-  it('the fixture loads without problems', () => {
-    expect(mailns.loaded.problems).toEqual([]);
+  it('the fixture loads without errors; its deliberately odd MX targets are warned about', () => {
+    expect(mailns.loaded.problems.map((p) => `${p.severity} ${p.rule} ${p.line}`)).toEqual(['warning mx-target 86', 'warning mx-cname 87']);
   });
 
   it(`answers ${DIFF_CASES.length} queries like NSD`, async () => {

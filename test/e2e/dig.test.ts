@@ -93,7 +93,7 @@ describe.skipIf(!haveDig)(haveDig ? 'protocol rules (dig)' : 'protocol rules (sk
   });
 
   it('REFUSED without AA for a name outside every zone', async () => {
-    const r = await q('+norec', 'example.org', 'A');
+    const r = await q('+norec', 'example.invalid', 'A');
     expect(r.status).toBe('REFUSED');
     expect(r.flags).toEqual(['qr']);
   });

@@ -140,7 +140,7 @@ describe.skipIf(missing.length > 0)(suiteName, () => {
       },
     },
     {
-      q: { id: 'refused', name: 'www.example.org', type: 'A' },
+      q: { id: 'refused', name: 'www.example.invalid', type: 'A' },
       check: (r) => {
         expect(r.rcode).toBe('REFUSED');
         expect(r.flags).toEqual(['QR']);

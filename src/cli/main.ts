@@ -68,10 +68,24 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
     },
   }, log);
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    log.error({ err, listen: listen.map((l) => fmtAddr({ address: l.host, port: l.port })) }, 'cannot listen');
+    await server.stop();
+    return 1;
+  }
   log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
 
   process.on('SIGHUP', () => {
+    // A reload must never take the running server down: whatever fails, the current zones stay.
+    try {
+      reload();
+    } catch (err) {
+      log.error({ err }, 'reload failed; serving the previous zones');
+    }
+  });
+  const reload = () => {
     const next = loadZones(dirs);
     logLoad(log, next);
     // A file that failed keeps its last good zone (by file), so one typo takes nothing down.
@@ -81,7 +95,7 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
     loaded = { ...next, zones, catalog: new Catalog(zones.map((z) => z.zone)) };
     server.setCatalog(loaded.catalog);
     log.info({ zones: loaded.zones.length }, 'reloaded');
-  });
+  };
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     await server.stop();

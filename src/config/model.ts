@@ -139,7 +139,8 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
     const list = Array.isArray(r) ? r : [r];
     const owner = ownerName(ctx, ['records', key], key);
     list.forEach((rec: Record<string, unknown>, i: number) => {
-      if (!isObj(rec) || typeof rec.type !== 'string') return;
+      // Shape errors were reported by the schema; do not report them again as RDATA errors.
+      if (!isObj(rec) || typeof rec.type !== 'string' || (rec.value === undefined && !Array.isArray(rec.values))) return;
       const path = Array.isArray(r) ? ['records', key, i] : ['records', key];
       const values = rec.values !== undefined
         ? (Array.isArray(rec.values) ? rec.values : []).map((v, j) => ({ value: v, at: src.at([...path, 'values', j]) }))
@@ -263,10 +264,20 @@ function schemaProblem(src: YamlSource, e: ErrorObject): Problem {
       const allowed = Object.keys(propsAt(path)).join(', ');
       return problem(src.at([...path, extra], true), 'schema', `unknown key "${extra}" in ${where}`, allowed ? `known keys here: ${allowed}` : undefined);
     }
-    case 'required':
-      return problem(src.at(path), 'schema', `${where} needs "${(e.params as { missingProperty: string }).missingProperty}"`);
-    case 'type':
-      return problem(src.at(path), 'schema', `${where} must be ${(e.params as { type: string }).type}`);
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return problem(src.at(path), 'schema', `${where} needs "${missing}"`, `add ${missing}: to ${where}`);
+    }
+    case 'type': {
+      const type = (e.params as { type: string }).type;
+      const example: Record<string, string> = { array: 'a list: [a, b] or one "- item" per line', object: 'a mapping: {key: value}', string: 'text (quote it if YAML reads it as a number)', integer: 'a whole number', boolean: 'true or false' };
+      return problem(src.at(path), 'schema', `${where} must be ${type}`, example[type] ? `write ${example[type]}` : undefined);
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = (e.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [(e.params as { allowedValue?: unknown }).allowedValue];
+      return problem(src.at(path), 'schema', `${where} ${e.message ?? 'is invalid'}`, `one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+    }
     default:
       return problem(src.at(path), 'schema', `${where} ${e.message ?? 'is invalid'}`);
   }

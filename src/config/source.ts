@@ -38,7 +38,9 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
     problems.push(problem(posAt(e.pos[0]), dup ? 'duplicate-key' : 'yaml-syntax', e.message.split('\n')[0]!,
       dup ? 'each key may appear once in a mapping (YAML 1.2): merge the two entries' : undefined));
   }
-  if (problems.length) return { problems };
+  // Duplicate keys leave a usable document (the last value wins); report them
+  // and go on, so the rest of the file is checked in the same run.
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { problems };
   const at = (path: Path, key = false): At => {
     const n = nodeAt(doc, path, key);
     return n?.range ? posAt(n.range[0]) : posAt(doc.contents?.range?.[0] ?? 0);

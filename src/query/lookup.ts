@@ -14,6 +14,8 @@ import type { Zone, ZoneNode } from '../zone/zone.js';
 export interface Placed {
   owner: Name;
   rrset: RRset;
+  /** In-domain glue of a referral: if it does not fit, the reply is truncated (RFC 9471 §3). */
+  required?: boolean;
 }
 
 export type OutcomeKind = 'success' | 'nxdomain' | 'nodata' | 'referral';
@@ -29,8 +31,13 @@ export interface Outcome {
   chained: boolean;
 }
 
-/** Longest CNAME chain we follow inside a zone; loops end here too. */
-const MAX_CHAIN = 12;
+/**
+ * Longest CNAME chain we follow inside a zone (BIND's limit too). Past it,
+ * like at a loop, the answer holds the chain so far and the resolver goes on
+ * from its last target (RFC 1034 §4.3.2 step 3a); no SOA, since we did not
+ * prove anything absent.
+ */
+const MAX_CHAIN = 16;
 
 type Descent =
   | { kind: 'node'; node: ZoneNode; wildcard: boolean }
@@ -63,7 +70,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
   let owner: Name = qname;
   let name: Name = lname;
   const visited = new Set<ZoneNode>();
-  for (let step = 0; step <= MAX_CHAIN; step++) {
+  for (let step = 1; ; step++) {
     const d = descend(zone, name, qtype);
     if (d.kind === 'nxdomain') {
       // RFC 6604 §3: the rcode is that of the last name in the chain.
@@ -75,7 +82,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
       out.kind = 'referral';
       const ns = d.node.rrsets.get(TYPE.NS)!;
       out.authority = [{ owner: ns.owner, rrset: ns }];
-      addTargets(zone, [ns], out.additional, true);
+      addTargets(zone, [ns], out.additional, ns.owner);
       return out;
     }
     const node = d.node;
@@ -97,9 +104,9 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
     if (!cname) break;
     out.answer.push({ owner, rrset: cname });
     out.chained = true;
-    const target = rdataTarget(TYPE.CNAME, cname.rdatas[0]!) ?? firstName(cname);
+    const target = firstName(cname);
     // Targets outside this zone are left to the resolver (RFC 1034 §4.3.2 3a).
-    if (!target || !isSubdomain(target, zone.origin)) return out;
+    if (!target || !isSubdomain(target, zone.origin) || step === MAX_CHAIN) return out;
     owner = target;
     name = lowerName(target);
   }
@@ -123,7 +130,8 @@ function sortedRRsets(node: ZoneNode): RRset[] {
  * this zone. Glue below a cut goes only into referrals: beside an
  * authoritative answer it would look authoritative (RFC 2181 §5.4.1).
  */
-function addTargets(zone: Zone, rrsets: RRset[], into: Placed[], referral = false): void {
+function addTargets(zone: Zone, rrsets: RRset[], into: Placed[], cut?: Name): void {
+  const referral = cut !== undefined;
   const seen = new Set<ZoneNode>();
   for (const rs of rrsets) {
     if (rs.type !== TYPE.MX && rs.type !== TYPE.NS && rs.type !== TYPE.SRV) continue;
@@ -135,7 +143,8 @@ function addTargets(zone: Zone, rrsets: RRset[], into: Placed[], referral = fals
       seen.add(node);
       for (const type of [TYPE.A, TYPE.AAAA]) {
         const addr = node.rrsets.get(type);
-        if (addr) into.push({ owner: addr.owner, rrset: addr });
+        // RFC 9471 §2.1: glue below the delegation itself is in-domain and required; sibling glue is optional.
+        if (addr) into.push({ owner: addr.owner, rrset: addr, required: referral && isSubdomain(addr.owner, cut) });
       }
     }
   }

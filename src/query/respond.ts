@@ -124,7 +124,9 @@ export class Responder {
       return this.bare(q.id, q.flags, transport === 'udp' && q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
     }
     const lname = lowerName(q.qname);
-    const zone = catalog.findZone(lname);
+    let zone = catalog.findZone(lname);
+    // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut; when we serve both sides, the parent answers.
+    if (zone && q.qtype === TYPE.DS && lname.length === zone.origin.length && lname.length > 0) zone = catalog.findZone(lname.slice(1)) ?? zone;
     if (!zone) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
     const out = lookup(zone, q.qname, lname, q.qtype);
     let answer = out.answer;
@@ -136,10 +138,10 @@ export class Responder {
     // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
     const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
-    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, out.kind === 'referral');
+    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind);
   }
 
-  private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome'], glueRequired = false): Reply {
+  private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {
     const w = this.writer;
     const limit = this.limit(q.edns, transport);
     w.reset(q.edns ? limit - OPT_SIZE : limit);
@@ -167,9 +169,8 @@ export class Responder {
           } catch (e) {
             if (!(e instanceof Overflow)) throw e;
             w.rollback(m);
-            // RFC 9471 §3: in-domain glue of a referral must fit, or TC.
-            if (glueRequired) tc = true;
-            break;
+            // RFC 9471 §3: in-domain glue of a referral must fit, or TC; other additional data is optional.
+            if (p.required) { tc = true; break; }
           }
         }
       }

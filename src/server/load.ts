@@ -11,7 +11,7 @@ import { buildModel, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
-import { type Problem, problem } from '../util/problem.js';
+import { type Problem, problem, sortProblems } from '../util/problem.js';
 import { Catalog, Zone } from '../zone/zone.js';
 
 export interface LoadedZone {
@@ -98,5 +98,5 @@ export function loadZones(paths: string[]): LoadResult {
     const zone = Zone.build(p.model.origin, rrsets);
     zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts });
   }
-  return { catalog: new Catalog(zones.map((z) => z.zone)), zones, problems, failed };
+  return { catalog: new Catalog(zones.map((z) => z.zone)), zones, problems: sortProblems(problems), failed };
 }

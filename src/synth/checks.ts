@@ -55,6 +55,9 @@ export function checkZone(origin: Name, rrsets: readonly RRset[], tainted: Reado
         }
       }
     }
+    if (rs.type === TYPE.DNAME) {
+      problems.push(problem(at(rs.sources), 'dname', `${nameToText(rs.owner)} DNAME: DNAME redirection (RFC 6672) is not served yet`, 'use CNAMEs for the names you need'));
+    }
     const cut = below(rs.owner);
     if (cut && rs.type !== TYPE.A && rs.type !== TYPE.AAAA) {
       problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} ${typeToText(rs.type)} is below the delegation ${nameToText(cut)} and will never be served (RFC 1034 §4.2.1)`, 'move it to the child zone', 'warning'));

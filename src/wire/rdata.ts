@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { type Name, nameToText, nameToWire, parseName, labelToText } from '../util/name.js';
 import { parseDuration } from '../util/ttl.js';
 import { TYPE, typeFromText, typeToText } from './constants.js';
-import { charStringOctets, charStringToText } from './text.js';
+import { charStringOctets, charStringToText, tokenize } from './text.js';
 
 /** A piece of RDATA: raw octets, or a domain name the writer may compress. */
 export type RdataPart = Buffer | { name: Name };
@@ -194,10 +194,14 @@ export function parseRdata(type: number, tokens: string[], origin: Name): Rdata 
   let parts: RdataPart[];
   if (tokens[0] === '\\#') {
     parts = parseGeneric(tokens);
-    // A generic form of a type with names still gets its names decoded, so additional processing works.
     const codec = CODECS.get(type);
-    if (codec && (type === TYPE.NS || type === TYPE.MX || type === TYPE.CNAME || type === TYPE.PTR || type === TYPE.SOA)) {
-      parts = parseRdata(type, rdataToText(type, parts[0] as Buffer).split(/\s+/), []).parts;
+    if (codec) {
+      // RFC 3597 §5: generic data of a known type must be valid RDATA of that
+      // type; decoding it through the text form also gives names for
+      // compression and additional processing.
+      const text = rdataToText(type, parts[0] as Buffer);
+      if (text.startsWith('\\#')) throw new RdataError(`the generic data is not valid ${typeToText(type)} RDATA`);
+      parts = codec.parse(tokenize(text), []);
     }
   } else {
     const codec = CODECS.get(type);

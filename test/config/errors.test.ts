@@ -48,9 +48,16 @@ describe('zone file errors', () => {
     ]);
   });
 
-  it('duplicate keys are errors (YAML 1.2)', () => {
-    const r = load({ 't.test.yaml': HEAD + '  ns1: {ipv4: 192.0.2.2}\n' });
-    expect(r.problems[0]).toMatchObject({ rule: 'duplicate-key', line: 5, col: 3 });
+  it('duplicate keys are errors (YAML 1.2), and the rest of the file is still checked', () => {
+    const r = load({ 't.test.yaml': HEAD + '  ns1: {ipv4: 192.0.2.2}\n  www: {ipv4: 192.0.2.300}\n' });
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['5:3 duplicate-key', '6:15 ip-syntax']);
+    expect(r.zones).toHaveLength(0);
+  });
+
+  it('one problem is reported once: a TTL over 2^31-1, a record without a value', () => {
+    const r = load({ 't.test.yaml': 'zone: t.test.\ndefaults: {ttl: 3000000000}\nnameservers: [ns.example.]\nrecords:\n  x: {type: A}\n' });
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['2:17 ttl', '5:6 schema']);
+    expect(r.problems[1]!.hint).toBe('add value: to records.x');
   });
 
   it('a YAML syntax error names its place', () => {

@@ -12,16 +12,17 @@ import { requireTool } from '../helpers/nsd.js';
 const dir = mkdtempSync(join(tmpdir(), 'mailns-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const loaded = loadZones(['zones']);
+// The examples, and the conformance fixture with its unusual records (generic types, escapes, DS, wildcards).
+const loaded = loadZones(['zones', 'test/fixtures/conformance/diff.test.yaml']);
 const checkers: [string, (zone: string, file: string) => string[]][] = [
-  ['named-checkzone', (z, f) => ['named-checkzone', '-k', 'fail', '-n', 'fail', z, f]],
+  ['named-checkzone', (z, f) => ['named-checkzone', '-k', 'fail', '-n', 'fail', '-M', 'warn', z, f]],
   ['kzonecheck', (z, f) => ['kzonecheck', '-o', z, f]],
   ['nsd-checkzone', (z, f) => ['nsd-checkzone', z, f]],
 ];
 
 describe('zone-file export', () => {
-  it('loads the example zones without problems', () => {
-    expect(loaded.problems).toEqual([]);
+  it('loads the zones without errors', () => {
+    expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(loaded.zones.length).toBeGreaterThan(0);
   });
 
@@ -41,6 +42,6 @@ describe('zone-file export', () => {
 
   it('the CLI prints the same text as the library', () => {
     const out = execFileSync('node', ['dist/src/cli/main.js', 'export', 'zones'], { encoding: 'utf8' });
-    expect(out).toBe(loaded.zones.map((z) => exportZone(z.zone)).join(''));
+    expect(out).toBe(loaded.zones.filter((z) => z.file.startsWith('zones/')).map((z) => exportZone(z.zone)).join(''));
   });
 });

@@ -1,5 +1,5 @@
 /** CHAOS-class server identification (RFC 4892; BIND's version.bind). */
-import { makeRRset } from '../zone/rrset.js';
+import { makeRRset } from '../wire/rrset.js';
 import { CLASS, TYPE } from '../wire/constants.js';
 import { parseRdata } from '../wire/rdata.js';
 import { charStringToText } from '../wire/text.js';

@@ -7,7 +7,7 @@
 import { type Name, isSubdomain, lowerName } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
-import type { RRset } from '../zone/rrset.js';
+import type { RRset } from '../wire/rrset.js';
 import type { Zone, ZoneNode } from '../zone/zone.js';
 
 /** An RRset to write, and the owner to write it under (the query name for wildcards). */

@@ -3,7 +3,7 @@ import { type Name, isSubdomain, nameKey, nameToText, lowerName } from '../util/
 import { type Problem, problem } from '../util/problem.js';
 import { TYPE, typeToText } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
-import type { RRset, Source } from '../zone/rrset.js';
+import type { RRset, Source } from '../wire/rrset.js';
 
 function at(s: readonly Source[]) {
   const first = s[0] ?? { file: '?', line: 1, col: 1 };

@@ -3,7 +3,7 @@ import { nameToText } from '../util/name.js';
 import { classToText, typeToText } from '../wire/constants.js';
 import { rdataToText } from '../wire/rdata.js';
 import type { Rdata } from '../wire/rdata.js';
-import type { RRset, Source } from './rrset.js';
+import type { RRset, Source } from '../wire/rrset.js';
 import type { Zone } from './zone.js';
 
 export interface ExportOptions {

@@ -6,7 +6,7 @@
  */
 import { type Name, lowerLabel, nameToText } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
-import type { RRset } from './rrset.js';
+import type { RRset } from '../wire/rrset.js';
 
 export class ZoneNode {
   readonly children = new Map<string, ZoneNode>();

@@ -1,6 +1,6 @@
 import type { Name } from '../util/name.js';
-import type { Rdata } from '../wire/rdata.js';
-import { TYPE } from '../wire/constants.js';
+import type { Rdata } from './rdata.js';
+import { TYPE } from './constants.js';
 
 /** Where a record came from: the YAML (or zone file) place and the helper that made it. */
 export interface Source {

@@ -3,7 +3,7 @@
  * 0600) and for the zone (public), and the YAML lines that publish it.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { parseDkimKey, dkimRecordText } from '../synth/mail/index.js';
 
@@ -36,7 +36,11 @@ export function keygen(o: KeygenOptions): { privatePath: string; publicPath: str
   }
   mkdirSync(dirname(publicPath), { recursive: true, mode: 0o755 });
   mkdirSync(dirname(privatePath), { recursive: true, mode: 0o700 });
+  // The mode given to writeFileSync applies only to a new file; --force over an
+  // old key, or an old directory, keeps its mode, so set both explicitly.
+  chmodSync(dirname(privatePath), 0o700);
   writeFileSync(privatePath, privatePem, { mode: 0o600 });
+  chmodSync(privatePath, 0o600);
   writeFileSync(publicPath, publicPem, { mode: 0o644 });
   const parsed = parseDkimKey(publicPem);
   if ('error' in parsed) throw new Error(parsed.error);

@@ -74,6 +74,13 @@ describe.skipIf(!haveDig)(haveDig ? 'protocol rules (dig)' : 'protocol rules (sk
     expect(v1.counts.answer).toBe(0);
   });
 
+  it('unknown EDNS options and flags are ignored and not echoed (RFC 6891 §6.1.2)', async () => {
+    const r = await q('+norec', '+ednsopt=65001:abcd', '+nsid', '+ednsflags=0x4000', 'example.com', 'SOA');
+    expect(r.status).toBe('NOERROR');
+    expect(r.edns).toEqual({ version: 0, udp: 1232, do: false });
+    expect(r.raw).not.toMatch(/; NSID|OPT=65001|MBZ/);
+  });
+
   it('a DNSKEY query with DO and a 512-octet buffer gets a reply that fits', async () => {
     const r = await q('+norec', '+dnssec', '+bufsize=512', '+ignore', 'example.com', 'DNSKEY');
     expect(r.status).toBe('NOERROR');

@@ -30,9 +30,11 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
       return;
     }
     const name = ctx.host(ref, path);
-    if (name) targets.push({ name, preference });
+    if (!name) return;
+    targets.push({ name, preference });
+    // One add per target, so a problem with a target points at its own place.
+    ctx.add(ctx.origin, TYPE.MX, [[String(preference), ctx.text(name)]], path, 'mail.mx');
   });
-  ctx.add(ctx.origin, TYPE.MX, targets.map((t) => [String(t.preference), ctx.text(t.name)]), ['mail', 'mx'], 'mail.mx');
   return targets;
 }
 

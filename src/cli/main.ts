@@ -89,7 +89,9 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
     const next = loadZones(dirs);
     logLoad(log, next);
     // A file that failed keeps its last good zone (by file), so one typo takes nothing down.
-    const kept = loaded.zones.filter((z) => next.failed.includes(z.file));
+    // A zone that failed to load keeps its last good copy (by zone, since one file may hold several).
+    const fresh = new Set(next.zones.map((z) => nameToText(z.zone.origin)));
+    const kept = loaded.zones.filter((z) => next.failed.includes(z.file) && !fresh.has(nameToText(z.zone.origin)));
     if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
     const zones = [...next.zones, ...kept];
     loaded = { ...next, zones, catalog: new Catalog(zones.map((z) => z.zone)) };
@@ -161,8 +163,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'check': {
       const r = loadZones(dirs);
       report(r.problems, (s) => console.log(s));
+      for (const z of r.zones) {
+        if (!z.artifacts.isp?.length) continue;
+        console.log(`\n${nameToText(z.zone.origin)}: ask the ISP to publish in its zone${z.artifacts.isp.some((l) => l.includes('CNAME')) ? ' (RFC 2317)' : ''}:`);
+        for (const l of z.artifacts.isp) console.log(`    ${l}`);
+      }
       const errors = r.problems.filter((p) => p.severity === 'error').length;
-      console.log(`${r.zones.length} zone(s) ok, ${r.failed.length} with errors; ${errors} error(s), ${r.problems.length - errors} warning(s)`);
+      const warnings = r.problems.filter((p) => p.severity === 'warning').length;
+      console.log(`\n${r.zones.length} zone(s) ok, ${r.failed.length} with errors; ${errors} error(s), ${warnings} warning(s), ${r.problems.length - errors - warnings} note(s)`);
       return errors ? 1 : 0;
     }
     case 'export': {

@@ -67,3 +67,13 @@ export interface TlsaIntent {
 export function list<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
+
+export interface ReverseIntent {
+  network: string;
+  zone?: string;
+  from?: string[];
+  ptr?: Record<string, string>;
+  generic?: { name: string; forward?: boolean };
+  delegate?: Record<string, string[] | { nameservers: string[]; zone?: string }>;
+  ttl?: string | number;
+}

@@ -12,7 +12,7 @@ import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import type { Path, YamlSource } from './source.js';
 import schema from './zone.schema.json' with { type: 'json' };
-import type { CaaIntent, MailIntent, TlsaIntent } from './intent.js';
+import type { CaaIntent, MailIntent, ReverseIntent, TlsaIntent } from './intent.js';
 
 export interface SoaModel {
   mname: Name;
@@ -34,6 +34,8 @@ export interface HostModel {
   at: At;
   /** Some address was wrong (and reported); later checks should not pile on. */
   invalid?: boolean;
+  /** `ptr: primary` wins a shared address; `ptr: none` asks for no PTR. */
+  ptr?: 'primary' | 'none';
 }
 
 /** A record as written: RDATA still text (tokens) or an octoDNS object. */
@@ -56,6 +58,9 @@ export interface ZoneModel {
   mail?: MailIntent;
   caa?: CaaIntent;
   tlsa?: Record<string, TlsaIntent>;
+  reverse?: ReverseIntent[];
+  /** False for a file that only defines reverse zones (reverse: without zone:). */
+  forward: boolean;
   /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
   at(path: Path, key?: boolean): At;
   /** Contents of the key and certificate files the zone names, as written → text (or why it could not be read). */
@@ -128,7 +133,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       }).filter((x) => x.address !== '');
     };
     const before = problems.length;
-    const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true) };
+    const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true), ptr: h.ptr === 'primary' || h.ptr === 'none' ? h.ptr : undefined };
     if (problems.length > before) host.invalid = true;
     else if (!host.ipv4.length && !host.ipv6.length) problems.push(problem(host.at, 'host-empty', `host "${key}" has no address`, 'give it ipv4: and/or ipv6:'));
     hosts.push(host);
@@ -155,7 +160,13 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const tlsa = isObj(data.tlsa) ? (data.tlsa as Record<string, TlsaIntent>) : undefined;
   const files = readNamedFiles(diskPath ?? src.file, mail, tlsa);
   return {
-    model: { file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail, caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa, at: src.at, files },
+    model: {
+      file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail,
+      caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa,
+      reverse: Array.isArray(data.reverse) ? (data.reverse as ReverseIntent[]).filter(isObj) as ReverseIntent[] : undefined,
+      forward: typeof data.zone === 'string' || data.reverse === undefined,
+      at: src.at, files,
+    },
     problems,
   };
 }

@@ -49,6 +49,11 @@ function descend(zone: Zone, name: Name, qtype: number): Descent {
   for (let i = name.length - zone.origin.length - 1; i >= 0; i--) {
     const child = node.children.get(name[i]!);
     if (!child) {
+      // Names answered without being stored (generic reverse names) come before wildcards.
+      if (zone.synthesizers.length) {
+        const made = zone.synthesize(name);
+        if (made) return { kind: 'node', node: made, wildcard: false };
+      }
       // RFC 4592 §3.3.1: only the closest encloser's wildcard can match, so
       // names below an existing node (even an empty non-terminal) never do.
       const wild = node.children.get('*');

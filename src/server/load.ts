@@ -10,16 +10,27 @@ import { readYaml } from '../config/source.js';
 import { buildModel, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
+import { buildReverseZones } from '../synth/reverse/index.js';
+import { checkFcrdns } from '../lint/fcrdns.js';
+import type { NameSynthesizer } from '../wire/rrset.js';
+import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem, sortProblems } from '../util/problem.js';
 import { Catalog, Zone } from '../zone/zone.js';
 
+export interface ZoneArtifacts extends IntentArtifacts {
+  /** For a reverse zone: the records the ISP must publish in its parent zone. */
+  isp?: string[];
+}
+
 export interface LoadedZone {
   zone: Zone;
+  /** The model of the file the zone comes from (a reverse zone shares its file's). */
   model: ZoneModel;
   file: string;
   millis: number;
-  artifacts: IntentArtifacts;
+  artifacts: ZoneArtifacts;
+  reverse: boolean;
 }
 
 export interface LoadResult {
@@ -38,10 +49,13 @@ export function zoneFiles(path: string): string[] {
 
 interface Pending {
   file: string;
+  origin: Name;
   model: ZoneModel;
   collector: RRsetCollector;
-  artifacts: IntentArtifacts;
+  artifacts: ZoneArtifacts;
   problems: Problem[];
+  synthesizers: NameSynthesizer[];
+  reverse: boolean;
   t0: number;
 }
 
@@ -54,8 +68,15 @@ export function loadZones(paths: string[]): LoadResult {
   }
 
   // 1. Each file on its own: YAML, model, its own records.
+  const models: { file: string; model: ZoneModel; problems: Problem[]; t0: number }[] = [];
   const pending: Pending[] = [];
   const seen = new Map<string, string>();
+  const claim = (origin: Name, file: string, mine: Problem[]) => {
+    const key = nameKey(origin);
+    const other = seen.get(key);
+    if (other) mine.push(problem({ file, line: 1, col: 1 }, 'zone-duplicate', `zone ${nameToText(origin)} is also defined in ${other}`, 'one definition per zone'));
+    seen.set(key, file);
+  };
   for (const file of files) {
     const t0 = performance.now();
     const read = readYaml(file);
@@ -64,39 +85,61 @@ export function loadZones(paths: string[]): LoadResult {
     if (built) mine.push(...built.problems);
     const model = built?.model;
     if (!model) { problems.push(...mine); failed.push(file); continue; }
-    const key = nameKey(model.origin);
-    const other = seen.get(key);
-    if (other) mine.push(problem({ file, line: 1, col: 1 }, 'zone-duplicate', `zone ${nameToText(model.origin)} is also defined in ${other}`, 'one file per zone'));
-    seen.set(key, file);
+    models.push({ file, model, problems: mine, t0 });
+    if (!model.forward) { problems.push(...mine); continue; }
+    claim(model.origin, file, mine);
     const collector = new RRsetCollector(model.origin, mine);
     synthesizeBase(model, collector);
     synthesizeRecords(model, collector);
     const artifacts = synthesizeIntent(model, collector);
-    pending.push({ file, model, collector, artifacts, problems: mine, t0 });
+    pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, t0 });
   }
 
   // 2. Records a zone asks another zone to publish (DMARC report authorization)
   //    go to the closest enclosing zone we load; none is an error-free no-op.
-  for (const p of pending) {
-    for (const f of p.collector.foreign) {
-      let target: Pending | undefined;
-      for (const q of pending) {
-        if (isSubdomain(f.owner, q.model.origin) && (!target || q.model.origin.length > target.model.origin.length)) target = q;
-      }
-      target?.collector.add(f.owner, f.type, f.ttl, [f.rdata], f.source, false);
+  const closest = (name: Name) => {
+    let target: Pending | undefined;
+    for (const q of pending) {
+      if (isSubdomain(name, q.origin) && (!target || q.origin.length > target.origin.length)) target = q;
     }
+    return target;
+  };
+  for (const p of pending) {
+    for (const f of p.collector.foreign) closest(f.owner)?.collector.add(f.owner, f.type, f.ttl, [f.rdata], f.source, false);
   }
 
-  // 3. Check and build each zone.
+  // 3. Reverse zones, from every file's reverse: entries and the forward hosts.
+  const forwardModels = pending.map((p) => p.model);
+  for (const m of models) {
+    if (!m.model.reverse?.length) continue;
+    const mine: Problem[] = m.model.forward ? [] : m.problems;
+    const built = buildReverseZones(m.model, forwardModels, mine);
+    for (const g of built.forward) {
+      const target = closest(g.suffix);
+      if (target) target.synthesizers.push(g.synth);
+      else mine.push(problem(g.at, 'reverse-generic', `generic names under ${nameToText(g.suffix)} need a zone we serve for their forward side`, 'load the zone of the generic names, or set forward: false'));
+    }
+    for (const z of built.zones) {
+      const zp: Problem[] = [...mine];
+      claim(z.origin, m.file, zp);
+      // Problems of the entry belong to this reverse zone; the forward zone of the file is not held back by them.
+      pending.push({ file: m.file, origin: z.origin, model: m.model, collector: z.collector, artifacts: { isp: z.isp }, problems: zp, synthesizers: z.synthesizers, reverse: true, t0: m.t0 });
+    }
+    if (!built.zones.length) problems.push(...mine);
+  }
+
+  // 4. Check and build each zone.
   const zones: LoadedZone[] = [];
   for (const p of pending) {
     const rrsets = p.collector.rrsets();
-    const tainted = new Set(p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
-    p.problems.push(...checkZone(p.model.origin, rrsets, tainted));
-    problems.push(...p.problems);
-    if (p.problems.some((x) => x.severity === 'error')) { failed.push(p.file); continue; }
-    const zone = Zone.build(p.model.origin, rrsets);
-    zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts });
+    const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
+    p.problems.push(...checkZone(p.origin, rrsets, tainted));
+    for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
+    if (p.problems.some((x) => x.severity === 'error')) { if (!failed.includes(p.file)) failed.push(p.file); continue; }
+    const zone = Zone.build(p.origin, rrsets, p.synthesizers);
+    zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
   }
-  return { catalog: new Catalog(zones.map((z) => z.zone)), zones, problems: sortProblems(problems), failed };
+  const catalog = new Catalog(zones.map((z) => z.zone));
+  problems.push(...checkFcrdns(zones.filter((z) => !z.reverse).map((z) => z.model), catalog));
+  return { catalog, zones, problems: sortProblems(problems), failed };
 }

@@ -42,3 +42,12 @@ export function makeRRset(owner: Name, type: number, klass: number, ttl: number,
   });
   return { owner, type, klass, ttl, rdatas: keep, compress: COMPRESSIBLE.has(type), sources: keptSources };
 }
+
+/**
+ * Names a zone answers without storing them (generic reverse names, their
+ * forward addresses): asked only when the trie has no node for the name.
+ */
+export interface NameSynthesizer {
+  /** `lname` lower-cased and inside the zone: RRsets at exactly that name, 'ent' when only names below it exist, or undefined. */
+  lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined;
+}

@@ -6,7 +6,7 @@
  */
 import { type Name, lowerLabel, nameToText } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
-import type { RRset } from '../wire/rrset.js';
+import type { NameSynthesizer, RRset } from '../wire/rrset.js';
 
 export class ZoneNode {
   readonly children = new Map<string, ZoneNode>();
@@ -21,7 +21,7 @@ export class Zone {
   readonly soa: RRset;
   /** The SOA as negative answers carry it: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3, §5). */
   readonly negativeSoa: RRset;
-  private constructor(readonly origin: Name, apex: ZoneNode, soa: RRset, readonly recordCount: number) {
+  private constructor(readonly origin: Name, apex: ZoneNode, soa: RRset, readonly recordCount: number, readonly synthesizers: readonly NameSynthesizer[]) {
     this.apex = apex;
     this.soa = soa;
     const wire = soa.rdatas[0]!.wire;
@@ -30,7 +30,7 @@ export class Zone {
   }
 
   /** RRsets must all be at or below `origin`, with owners lower-cased. */
-  static build(origin: Name, rrsets: readonly RRset[]): Zone {
+  static build(origin: Name, rrsets: readonly RRset[], synthesizers: readonly NameSynthesizer[] = []): Zone {
     const apex = new ZoneNode(origin);
     let count = 0;
     for (const rs of rrsets) {
@@ -52,7 +52,19 @@ export class Zone {
     }
     const soa = apex.rrsets.get(TYPE.SOA);
     if (!soa) throw new Error(`zone ${nameToText(origin)} has no SOA at its apex`);
-    return new Zone(origin, apex, soa, count);
+    return new Zone(origin, apex, soa, count, synthesizers);
+  }
+
+  /** A node made on query for a name no stored node has (generic names), or undefined. */
+  synthesize(lname: Name): ZoneNode | undefined {
+    for (const s of this.synthesizers) {
+      const r = s.lookup(lname);
+      if (r === undefined) continue;
+      const node = new ZoneNode(lname);
+      if (r !== 'ent') for (const [t, rs] of r) node.rrsets.set(t, rs);
+      return node;
+    }
+    return undefined;
   }
 
   /** Exact node, ignoring zone cuts (for glue and additional data); labels lower-cased. */

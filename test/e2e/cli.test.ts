@@ -51,7 +51,7 @@ describe('mailns serve', () => {
 
   it('logs one JSON line per zone load and one for the start', () => {
     const lines = log.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.filter((l) => l.msg === 'zone loaded').map((l) => l.zone).sort()).toEqual(['example.com.', 'example.org.', 'reload.test.']);
+    expect(lines.filter((l) => l.msg === 'zone loaded').map((l) => l.zone).sort()).toEqual(['2.0.192.in-addr.arpa.', '4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.', '64/26.100.51.198.in-addr.arpa.', 'example.com.', 'example.org.', 'reload.test.']);
     const loaded = lines.find((l) => l.zone === 'example.com.')!;
     expect(loaded).toMatchObject({ serial: 2026112601, records: expect.any(Number), ms: expect.any(Number) });
     expect(lines.find((l) => l.msg === 'started')).toMatchObject({ udp: [`127.0.0.1:${port}`, `[::1]:${port}`] });

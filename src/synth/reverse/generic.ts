@@ -1,0 +1,94 @@
+/**
+ * Generic names for addresses without a host (the naming ISPs use,
+ * ip-192-0-2-77.pool.example.com.): formatted and parsed from one template,
+ * answered on query and never stored, so a /48 costs nothing.
+ */
+import { lowerLabel, type Name } from '../../util/name.js';
+import { CLASS, TYPE } from '../../wire/constants.js';
+import { parseRdata } from '../../wire/rdata.js';
+import { makeRRset, type NameSynthesizer, type RRset } from '../../wire/rrset.js';
+import { addressOfReverseName, contains, formatAddress, type Network } from './network.js';
+
+export interface GenericTemplate {
+  /** Text of the first label before and after {dashed}. */
+  before: string;
+  after: string;
+  /** The name below which generic names live (lower-cased). */
+  suffix: Name;
+}
+
+export function parseTemplate(text: string, origin: Name, parse: (t: string, o: Name) => Name): GenericTemplate | { error: string } {
+  const dot = text.indexOf('.');
+  const first = dot < 0 ? text : text.slice(0, dot);
+  const rest = dot < 0 ? '' : text.slice(dot + 1);
+  const parts = first.split('{dashed}');
+  if (parts.length !== 2) return { error: `"${text}": the first label must hold {dashed} once, e.g. ip-{dashed}.pool.example.com.` };
+  if (!rest) return { error: `"${text}": give the domain after the first label` };
+  try {
+    return { before: parts[0]!.toLowerCase(), after: parts[1]!.toLowerCase(), suffix: parse(rest, origin).map(lowerLabel) };
+  } catch (e) {
+    return { error: `"${text}": ${(e as Error).message}` };
+  }
+}
+
+/** 192-0-2-77, or for IPv6 the eight groups without leading zeros: 2001-db8-1234-0-0-0-0-77. */
+export function dashed(family: 4 | 6, v: bigint): string {
+  if (family === 4) return formatAddress(4, v).replace(/\./g, '-');
+  const g: string[] = [];
+  for (let i = 7; i >= 0; i--) g.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return g.join('-');
+}
+
+export function genericName(t: GenericTemplate, family: 4 | 6, v: bigint): Name {
+  return [`${t.before}${dashed(family, v)}${t.after}`, ...t.suffix];
+}
+
+/** The address a generic first label names, only in its one canonical spelling. */
+export function parseGenericLabel(t: GenericTemplate, family: 4 | 6, label: string): bigint | undefined {
+  if (!label.startsWith(t.before) || !label.endsWith(t.after) || label.length <= t.before.length + t.after.length) return undefined;
+  const mid = label.slice(t.before.length, label.length - t.after.length);
+  let v: bigint;
+  if (family === 4) {
+    const m = /^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$/.exec(mid);
+    if (!m) return undefined;
+    const o = m.slice(1).map(Number);
+    if (o.some((x) => x > 255)) return undefined;
+    v = o.reduce((a, x) => (a << 8n) | BigInt(x), 0n);
+  } else {
+    if (!/^[0-9a-f]{1,4}(-[0-9a-f]{1,4}){7}$/.test(mid)) return undefined;
+    v = mid.split('-').reduce((a, x) => (a << 16n) | BigInt(parseInt(x, 16)), 0n);
+  }
+  return dashed(family, v) === mid ? v : undefined;
+}
+
+function single(owner: Name, type: number, ttl: number, tokens: string[]): ReadonlyMap<number, RRset> {
+  return new Map([[type, makeRRset([...owner], type, CLASS.IN, ttl, [parseRdata(type, tokens, [])])]]);
+}
+
+/** PTRs for the addresses of a reverse zone that have no stored PTR. */
+export class ReverseGeneric implements NameSynthesizer {
+  constructor(private readonly origin: Name, private readonly net: Network, private readonly classless: boolean, private readonly template: GenericTemplate, private readonly ttl: number) {}
+
+  lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined {
+    const a = addressOfReverseName(lname, this.origin, this.net, this.classless);
+    if (!a || !contains(this.net, this.net.family, a.value)) return undefined;
+    if (a.prefix < this.net.bits) return 'ent';
+    const target = genericName(this.template, this.net.family, a.value);
+    return single(lname, TYPE.PTR, this.ttl, [target.join('.') + '.']);
+  }
+}
+
+/** A/AAAA for generic names, only for addresses in the network that have no other PTR. */
+export class ForwardGeneric implements NameSynthesizer {
+  constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly claimed: ReadonlySet<bigint>, private readonly ttl: number) {}
+
+  lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined {
+    const s = this.template.suffix;
+    if (lname.length === s.length) return lname.every((l, i) => l === s[i]) ? 'ent' : undefined;
+    if (lname.length !== s.length + 1) return undefined;
+    for (let i = 0; i < s.length; i++) if (lname[i + 1] !== s[i]) return undefined;
+    const v = parseGenericLabel(this.template, this.net.family, lname[0]!);
+    if (v === undefined || !contains(this.net, this.net.family, v) || this.claimed.has(v)) return undefined;
+    return single(lname, this.net.family === 4 ? TYPE.A : TYPE.AAAA, this.ttl, [formatAddress(this.net.family, v)]);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Reverse zones for delegated networks: PTRs derived from the forward hosts
+ * (so forward-confirmed reverse DNS holds by construction), explicit PTRs,
+ * generic names, RFC 2317 classless zones and the parent side of a
+ * delegation (NS plus one CNAME per address).
+ */
+import type { ZoneModel } from '../../config/model.js';
+import type { ReverseIntent } from '../../config/intent.js';
+import { type Name, isSubdomain, lowerName, nameKey, nameToText, parseName } from '../../util/name.js';
+import { type At, type Problem, problem } from '../../util/problem.js';
+import { parseDuration } from '../../util/ttl.js';
+import { TYPE } from '../../wire/constants.js';
+import type { NameSynthesizer } from '../../wire/rrset.js';
+import { rdataOrProblem, RRsetCollector, src } from '../records.js';
+import { ForwardGeneric, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
+import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, reverseLabels, within, type Network } from './network.js';
+
+export interface ReverseZoneBuild {
+  origin: Name;
+  collector: RRsetCollector;
+  synthesizers: NameSynthesizer[];
+  /** What the ISP must publish in its parent zone, ready to paste (RFC 2317 §4, or an NS delegation). */
+  isp: string[];
+  net: Network;
+  classless: boolean;
+}
+
+/** A generic name's forward side, to attach to the forward zone that holds its suffix. */
+export interface ForwardSynth { suffix: Name; synth: NameSynthesizer; at: At }
+
+interface Claim { name: Name; at: At; primary: boolean }
+
+export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[], problems: Problem[]): { zones: ReverseZoneBuild[]; forward: ForwardSynth[] } {
+  const zones: ReverseZoneBuild[] = [];
+  const forward: ForwardSynth[] = [];
+  (file.reverse ?? []).forEach((entry, i) => {
+    const built = buildOne(file, entry, ['reverse', i], forwards, problems, forward);
+    if (built) zones.push(built);
+  });
+  return { zones, forward };
+}
+
+function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], forwards: readonly ZoneModel[], problems: Problem[], forward: ForwardSynth[]): ReverseZoneBuild | undefined {
+  const at = (p: (string | number)[] = []) => file.at([...path, ...p]);
+  const err = (p: (string | number)[], rule: string, msg: string, hint?: string) => problems.push(problem(at(p), rule, msg, hint));
+  const net = parseNetwork(e.network);
+  if ('error' in net) { err(['network'], 'reverse-network', net.error); return undefined; }
+  const classless = net.family === 4 && net.prefix % 8 !== 0;
+  if (net.family === 6 && net.prefix % 4 !== 0) { err(['network'], 'reverse-network', `${net.text}: ip6.arpa zones end on a nibble boundary (RFC 3596 §2.5)`, `use /${Math.floor(net.prefix / 4) * 4} or /${Math.ceil(net.prefix / 4) * 4}`); return undefined; }
+  if (classless && net.prefix < 24) { err(['network'], 'reverse-network', `${net.text}: a reverse zone below /24 that is not /8 or /16 is several zones`, 'list one entry per /24 (or the /16)'); return undefined; }
+  let origin: Name;
+  if (e.zone !== undefined) {
+    try { origin = lowerName(parseName(e.zone.endsWith('.') ? e.zone : e.zone + '.')); } catch (x) { err(['zone'], 'name', (x as Error).message); return undefined; }
+    const parent = alignedZone({ ...net, prefix: classless ? 24 : net.prefix, base: net.base & ~((1n << BigInt(net.bits - (classless ? 24 : net.prefix))) - 1n) })!;
+    if (!isSubdomain(origin, parent)) { err(['zone'], 'reverse-zone', `zone ${nameToText(origin)} is not inside ${nameToText(parent)}, where the addresses of ${net.text} live`); return undefined; }
+  } else if (classless) {
+    err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${Number(net.base & 255n)}/${net.prefix}.${alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!.join('.')}.`);
+    return undefined;
+  } else {
+    origin = alignedZone(net)!;
+  }
+  const ttl = e.ttl !== undefined ? parseDuration(e.ttl) ?? file.ttl : file.ttl;
+  const collector = new RRsetCollector(origin, problems);
+  const here = (p: (string | number)[], helper: string) => src(at(p), helper);
+  const add = (owner: Name, type: number, tokens: string[], p: (string | number)[], helper: string) => {
+    const rd = rdataOrProblem(type, tokens, origin, at(p), problems);
+    if (rd) collector.add(owner, type, ttl, [rd], here(p, helper), false);
+  };
+
+  // SOA and NS as the file's forward zone has them.
+  const soa = file.soa;
+  add(origin, TYPE.SOA, [nameToText(soa.mname), nameToText(soa.rname), String(soa.serial), String(soa.refresh), String(soa.retry), String(soa.expire), String(soa.minimum)], [], 'reverse');
+  for (const ns of file.nameservers) add(origin, TYPE.NS, [nameToText(ns.name)], ['network'], 'reverse');
+
+  // Sub-networks delegated to someone else: their addresses are not ours to answer.
+  const delegated: Network[] = [];
+  for (const [cidr, spec] of Object.entries(e.delegate ?? {})) {
+    const dp = ['delegate', cidr];
+    const child = parseNetwork(cidr);
+    if ('error' in child) { err(dp, 'reverse-delegate', child.error); continue; }
+    if (!within(child, net) || child.prefix === net.prefix) { err(dp, 'reverse-delegate', `${child.text} is not a sub-network of ${net.text}`); continue; }
+    const nameservers = Array.isArray(spec) ? spec : spec.nameservers;
+    let childOrigin: Name;
+    if (child.family === 4 && child.prefix % 8 !== 0) {
+      if (classless || child.prefix < 24) { err(dp, 'reverse-delegate', `${child.text}: RFC 2317 delegation works inside a /24 zone, for prefixes /25 to /32`); continue; }
+      const label = (!Array.isArray(spec) && spec.zone) || `${Number(child.base & 255n)}/${child.prefix}`;
+      childOrigin = [label.toLowerCase(), ...origin];
+      // RFC 2317 §4: one CNAME per address, into the child zone.
+      const count = 1n << BigInt(32 - child.prefix);
+      for (let k = 0n; k < count; k++) {
+        const octet = String(Number((child.base + k) & 255n));
+        add([octet, ...origin], TYPE.CNAME, [`${octet}.${label}.${origin.join('.')}.`], dp, 'reverse.delegate');
+      }
+    } else {
+      if (child.family === 6 && child.prefix % 4 !== 0) { err(dp, 'reverse-delegate', `${child.text}: IPv6 delegations end on a nibble boundary`); continue; }
+      childOrigin = alignedZone(child)!;
+    }
+    for (const ns of nameservers) add(childOrigin, TYPE.NS, [ns.endsWith('.') ? ns : `${ns}.${file.origin.join('.')}.`], dp, 'reverse.delegate');
+    delegated.push(child);
+  }
+  const ours = (fam: 4 | 6, v: bigint) => contains(net, fam, v) && !delegated.some((d) => contains(d, fam, v));
+  const owner = (v: bigint): Name => (classless ? [String(Number(v & 255n)), ...origin] : reverseLabels(net.family, v));
+
+  // Explicit PTRs win.
+  const taken = new Set<bigint>();
+  for (const [addr, target] of Object.entries(e.ptr ?? {})) {
+    const pp = ['ptr', addr];
+    const a = addressToBigint(addr);
+    if (!a || !ours(a.family, a.value)) { err(pp, 'reverse-ptr', `${addr} is not an address of ${net.text}${delegated.length ? ' outside its delegations' : ''}`); continue; }
+    taken.add(a.value);
+    add(owner(a.value), TYPE.PTR, [target.endsWith('.') ? target : `${target}.${file.origin.join('.')}.`], pp, 'reverse.ptr');
+  }
+
+  // PTRs from the forward hosts: exactly one claim per address.
+  const fromNames = e.from?.map((z) => nameKey(lowerName(parseName(z.endsWith('.') ? z : z + '.'))));
+  const sources = forwards.filter((f) => f.forward && (fromNames ? fromNames.includes(nameKey(f.origin)) : file.forward ? f === file : true));
+  if (fromNames) for (const [k, z] of fromNames.entries()) if (!forwards.some((f) => nameKey(f.origin) === z)) err(['from', k], 'reverse-from', `zone ${z} is not loaded`);
+  const claims = new Map<bigint, Claim[]>();
+  for (const f of sources) {
+    for (const h of f.hosts) {
+      if (h.ptr === 'none') continue;
+      for (const a of [...h.ipv4, ...h.ipv6]) {
+        const v = addressToBigint(a.address);
+        if (!v || !ours(v.family, v.value) || taken.has(v.value)) continue;
+        const list = claims.get(v.value) ?? [];
+        list.push({ name: h.owner, at: a.at, primary: h.ptr === 'primary' });
+        claims.set(v.value, list);
+      }
+    }
+  }
+  for (const [v, list] of claims) {
+    const primaries = list.filter((c) => c.primary);
+    const chosen = list.length === 1 ? list[0] : primaries.length === 1 ? primaries[0] : undefined;
+    if (!chosen) {
+      const where = list.map((c) => `${nameToText(c.name)} at ${c.at.file}:${c.at.line}:${c.at.col}`).join(' and ');
+      problems.push(problem(list[0]!.at, 'ptr-conflict', `${formatAddress(net.family, v)} is claimed by ${where}; an address has one PTR`, 'mark one host ptr: primary, or set reverse[].ptr for the address'));
+      for (const c of list.slice(1)) problems.push(problem(c.at, 'ptr-conflict', `${formatAddress(net.family, v)} is also claimed by ${nameToText(list[0]!.name)} at ${list[0]!.at.file}:${list[0]!.at.line}:${list[0]!.at.col}`, 'mark one host ptr: primary'));
+      continue;
+    }
+    taken.add(v);
+    const rd = rdataOrProblem(TYPE.PTR, [nameToText(chosen.name)], origin, chosen.at, problems);
+    if (rd) collector.add(owner(v), TYPE.PTR, ttl, [rd], src(chosen.at, 'hosts.ptr'), false);
+  }
+
+  // Generic names: answered on query, for every address without a PTR above.
+  const synthesizers: NameSynthesizer[] = [];
+  if (e.generic) {
+    const t = parseTemplate(e.generic.name, file.origin, (x, o) => parseName(x, o));
+    if ('error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
+    else {
+      synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
+      if (e.generic.forward) forward.push({ suffix: t.suffix, synth: new ForwardGeneric(t, net, taken, ttl), at: at(['generic', 'forward']) });
+    }
+  }
+
+  const isp = ispRequest(origin, net, classless, file.nameservers.map((n) => n.name));
+  return { origin, collector, synthesizers, isp, net, classless };
+}
+
+/** What to ask the ISP for, in zone-file lines for its parent zone. */
+function ispRequest(origin: Name, net: Network, classless: boolean, nameservers: Name[]): string[] {
+  const lines = nameservers.map((ns) => `${nameToText(origin)}\tNS\t${nameToText(ns)}`);
+  if (!classless) return lines;
+  const count = 1n << BigInt(32 - net.prefix);
+  const parent = origin.slice(1).join('.');
+  for (let k = 0n; k < count; k++) {
+    const o = String(Number((net.base + k) & 255n));
+    lines.push(`${o}.${parent}.\tCNAME\t${o}.${origin.join('.')}.`);
+  }
+  return lines;
+}
+
+export type { GenericTemplate };

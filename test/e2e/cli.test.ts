@@ -81,6 +81,10 @@ describe('mailns check / import / export', () => {
   it('check: exit 0 on the examples, 1 with every error listed', () => {
     const ok = cli('check', 'zones');
     expect(ok.status).toBe(0);
+    // What to ask the ISP for, ready to paste: NS delegation, and RFC 2317 CNAMEs for the classless zone.
+    expect(ok.stdout).toContain('2.0.192.in-addr.arpa.: ask the ISP to publish in its zone:\n    2.0.192.in-addr.arpa.\tNS\tns1.example.com.\n    2.0.192.in-addr.arpa.\tNS\tns2.example.net.\n');
+    expect(ok.stdout).toContain('64/26.100.51.198.in-addr.arpa.: ask the ISP to publish in its zone (RFC 2317):');
+    expect(ok.stdout.match(/\tCNAME\t\d+\.64\/26\.100\.51\.198\.in-addr\.arpa\./g)).toHaveLength(64);
     const bad = join(dir, 'bad');
     cpSync('zones', bad, { recursive: true });
     writeFileSync(join(bad, 'b.test.yaml'), 'zone: b.test.\nnameservers: [ns1]\nhosts:\n  www: {ipv4: 1.2.3}\n');

@@ -68,6 +68,8 @@ describe('reverse zones (zones/reverse.yaml)', () => {
     await expect(r.resolve4('ip-192-0-2-25.pool.example.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(r.resolve4('ip-198-51-100-1.pool.example.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(r.resolve4('ip-192-0-2-077.pool.example.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    // 192.0.2.128/26 is delegated (RFC 2317): its PTRs are the customer's, so no generic forward name either.
+    await expect(r.resolve4('ip-192-0-2-130.pool.example.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
   });
 
   it.skipIf(!haveDig)('classless child: PTR at <last octet>.<zone>, NXDOMAIN for an address without PTR', async () => {
@@ -144,5 +146,20 @@ describe('reverse zone rules', () => {
     expect(r.problems).toEqual([]);
     const counts = r.zones.map((z) => z.zone.recordCount);
     expect(Math.max(...counts)).toBeLessThan(10);
+  });
+
+  it('FCrDNS of MX and SPF hosts: info with the PTR to ask for outside our zones, warning when a PTR does not point back', () => {
+    const r = load({ 'f.test.yaml': [
+      'zone: f.test.', 'nameservers: [ns.example.]', 'hosts:',
+      '  mx1: {ipv4: 203.0.113.25}', '  mx2: {ipv4: 192.0.2.26}', '  out: {ipv4: 192.0.2.27, ptr: none}',
+      'mail:', '  mx: [mx1, mx2]', '  spf: {hosts: [out]}',
+      'reverse:', '  - network: 192.0.2.0/24', '    ptr: {192.0.2.26: elsewhere.example.}',
+    ].join('\n') + '\n' });
+    expect(r.problems.map((p) => `${p.severity} ${p.rule} ${p.line}:${p.col}`)).toEqual([
+      'info fcrdns-isp 8:8', 'warning fcrdns 8:13', 'warning fcrdns 9:17',
+    ]);
+    expect(r.problems[0]!.hint).toBe('ask the ISP to set: 25.113.0.203.in-addr.arpa. PTR mx1.f.test.');
+    expect(r.problems[1]!.message).toMatch(/PTR elsewhere\.example\. does not point back/);
+    expect(r.problems[2]!.message).toMatch(/192\.0\.2\.27 of out\.f\.test\. has no PTR/);
   });
 });

@@ -78,9 +78,13 @@ export class ReverseGeneric implements NameSynthesizer {
   }
 }
 
-/** A/AAAA for generic names, only for addresses in the network that have no other PTR. */
+/**
+ * A/AAAA for generic names, only for the addresses whose PTR is the generic
+ * name (`hasGenericPtr`: in the network, not delegated, no other PTR), so
+ * every forward name confirms.
+ */
 export class ForwardGeneric implements NameSynthesizer {
-  constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly claimed: ReadonlySet<bigint>, private readonly ttl: number) {}
+  constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly hasGenericPtr: (v: bigint) => boolean, private readonly ttl: number) {}
 
   lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined {
     const s = this.template.suffix;
@@ -88,7 +92,7 @@ export class ForwardGeneric implements NameSynthesizer {
     if (lname.length !== s.length + 1) return undefined;
     for (let i = 0; i < s.length; i++) if (lname[i + 1] !== s[i]) return undefined;
     const v = parseGenericLabel(this.template, this.net.family, lname[0]!);
-    if (v === undefined || !contains(this.net, this.net.family, v) || this.claimed.has(v)) return undefined;
+    if (v === undefined || !contains(this.net, this.net.family, v) || !this.hasGenericPtr(v)) return undefined;
     return single(lname, this.net.family === 4 ? TYPE.A : TYPE.AAAA, this.ttl, [formatAddress(this.net.family, v)]);
   }
 }

@@ -149,7 +149,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     if ('error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
     else {
       synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
-      if (e.generic.forward) forward.push({ suffix: t.suffix, synth: new ForwardGeneric(t, net, taken, ttl), at: at(['generic', 'forward']) });
+      const generic = (v: bigint) => ours(net.family, v) && !taken.has(v);
+      if (e.generic.forward) forward.push({ suffix: t.suffix, synth: new ForwardGeneric(t, net, generic, ttl), at: at(['generic', 'forward']) });
     }
   }
 

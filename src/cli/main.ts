@@ -23,7 +23,10 @@ usage:
   mailns serve [DIR|FILE ...] [--listen HOST:PORT ...] [--log-level LEVEL]
                [--hide-version] [--identity TEXT]
                [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-  mailns check [DIR|FILE ...]            validate zones; exit 1 on errors
+  mailns check [DIR|FILE ...] [--format text|json] [--strict] [--verbose]
+                                         validate and lint every zone; exit 1 on errors
+                                         (--strict: on warnings too); --verbose shows what
+                                         lint.ignore silenced, with the reason
   mailns export [DIR|FILE ...] [--zone NAME] [--annotate]
                                          print RFC 1035 zone files
   mailns export [DIR|FILE ...] --mta-sts DOMAIN
@@ -153,6 +156,9 @@ export async function main(argv: string[]): Promise<number> {
       'private-dir': { type: 'string' },
       'zone-dir': { type: 'string' },
       force: { type: 'boolean' },
+      format: { type: 'string' },
+      strict: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -162,16 +168,31 @@ export async function main(argv: string[]): Promise<number> {
       return serve(dirs, values);
     case 'check': {
       const r = loadZones(dirs);
+      const errors = r.problems.filter((p) => p.severity === 'error').length;
+      const warnings = r.problems.filter((p) => p.severity === 'warning').length;
+      const failing = errors > 0 || (values.strict === true && warnings > 0);
+      if (values.format === 'json') {
+        console.log(JSON.stringify({
+          ok: !failing,
+          zones: r.zones.map((z) => ({ zone: nameToText(z.zone.origin), file: z.file, records: z.zone.recordCount, ...(z.artifacts.isp ? { isp: z.artifacts.isp } : {}) })),
+          failed: r.failed,
+          problems: r.problems,
+          silenced: r.silenced.map((x) => ({ ...x.problem, reason: x.reason })),
+        }, null, 2));
+        return failing ? 1 : 0;
+      }
+      if (values.format !== undefined && values.format !== 'text') { console.error('--format is text or json'); return 2; }
       report(r.problems, (s) => console.log(s));
+      if (values.verbose) {
+        for (const x of r.silenced) console.log(`${formatProblem(x.problem)}\n    silenced by lint.ignore: ${x.reason}`);
+      }
       for (const z of r.zones) {
         if (!z.artifacts.isp?.length) continue;
         console.log(`\n${nameToText(z.zone.origin)}: ask the ISP to publish in its zone${z.artifacts.isp.some((l) => l.includes('CNAME')) ? ' (RFC 2317)' : ''}:`);
         for (const l of z.artifacts.isp) console.log(`    ${l}`);
       }
-      const errors = r.problems.filter((p) => p.severity === 'error').length;
-      const warnings = r.problems.filter((p) => p.severity === 'warning').length;
-      console.log(`\n${r.zones.length} zone(s) ok, ${r.failed.length} with errors; ${errors} error(s), ${warnings} warning(s), ${r.problems.length - errors - warnings} note(s)`);
-      return errors ? 1 : 0;
+      console.log(`\n${r.zones.length} zone(s) ok, ${r.failed.length} file(s) with errors; ${errors} error(s), ${warnings} warning(s), ${r.problems.length - errors - warnings} note(s)${r.silenced.length ? `, ${r.silenced.length} silenced (--verbose shows them)` : ''}`);
+      return failing ? 1 : 0;
     }
     case 'export': {
       const r = loadZones(dirs);

@@ -59,6 +59,7 @@ export interface ZoneModel {
   caa?: CaaIntent;
   tlsa?: Record<string, TlsaIntent>;
   reverse?: ReverseIntent[];
+  lint?: { ignore?: Record<string, string> };
   /** False for a file that only defines reverse zones (reverse: without zone:). */
   forward: boolean;
   /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
@@ -165,6 +166,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa,
       reverse: Array.isArray(data.reverse) ? (data.reverse as ReverseIntent[]).filter(isObj) as ReverseIntent[] : undefined,
       forward: typeof data.zone === 'string' || data.reverse === undefined,
+      lint: isObj(data.lint) ? (data.lint as ZoneModel['lint']) : undefined,
       at: src.at, files,
     },
     problems,

@@ -12,6 +12,12 @@ import { rdataToText } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import type { Catalog } from '../zone/zone.js';
 import { addressToBigint, reverseLabels } from '../synth/reverse/network.js';
+import type { RuleInfo } from './rule.js';
+
+export const FCRDNS_RULES: RuleInfo[] = [
+  { id: 'fcrdns', severity: 'warning', rfc: 'RFC 8601 §2.7.3', summary: 'an MX or SPF host address has no PTR in our reverse zone, or its PTR does not point back' },
+  { id: 'fcrdns-isp', severity: 'info', rfc: 'RFC 8601 §2.7.3', summary: 'an MX or SPF host address lies in a reverse zone we do not serve: the PTR to ask the ISP for' },
+];
 
 /** RRset of `type` at `name` from our own zones (stored or generic), following up to 8 in-zone CNAMEs. */
 function local(catalog: Catalog, name: Name, type: number): RRset | undefined {

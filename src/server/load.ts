@@ -12,6 +12,7 @@ import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '..
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
 import { checkFcrdns } from '../lint/fcrdns.js';
+import { applyIgnores, lintZones, RULES, type LintZone, type Silenced } from '../lint/index.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
@@ -39,6 +40,8 @@ export interface LoadResult {
   problems: Problem[];
   /** Files whose zone had errors and was not loaded. */
   failed: string[];
+  /** Findings a zone's lint.ignore silenced, with the reason. */
+  silenced: Silenced[];
 }
 
 export function zoneFiles(path: string): string[] {
@@ -128,18 +131,26 @@ export function loadZones(paths: string[]): LoadResult {
     if (!built.zones.length) problems.push(...mine);
   }
 
-  // 4. Check and build each zone.
+  // 4. Check and lint every zone (the lint sees all zones, for SPF includes and
+  //    DMARC report destinations), then build those without errors.
+  const rrsetsOf = pending.map((p) => p.collector.rrsets());
+  const lintZonesIn: LintZone[] = pending.map((p, i) => ({ origin: p.origin, rrsets: rrsetsOf[i]!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
+  const lint = lintZones(lintZonesIn);
   const zones: LoadedZone[] = [];
-  for (const p of pending) {
-    const rrsets = p.collector.rrsets();
+  pending.forEach((p, i) => {
+    const rrsets = rrsetsOf[i]!;
     const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
-    p.problems.push(...checkZone(p.origin, rrsets, tainted));
+    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets, tainted), lint.silenced), ...lint.findings[i]!);
     for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
-    if (p.problems.some((x) => x.severity === 'error')) { if (!failed.includes(p.file)) failed.push(p.file); continue; }
+    if (p.problems.some((x) => x.severity === 'error')) { if (!failed.includes(p.file)) failed.push(p.file); return; }
     const zone = Zone.build(p.origin, rrsets, p.synthesizers);
     zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
-  }
+  });
   const catalog = new Catalog(zones.map((z) => z.zone));
-  problems.push(...checkFcrdns(zones.filter((z) => !z.reverse).map((z) => z.model), catalog));
-  return { catalog, zones, problems: sortProblems(problems), failed };
+  const forwardZones = zones.filter((z) => !z.reverse);
+  for (const z of forwardZones) {
+    const found = checkFcrdns([z.model], catalog).map((p) => ({ ...p, rfc: RULES.get(p.rule)?.rfc }));
+    problems.push(...applyIgnores(lintZonesIn.find((l) => l.model === z.model && !l.reverse)!, found, lint.silenced));
+  }
+  return { catalog, zones, problems: sortProblems(problems), failed, silenced: lint.silenced };
 }

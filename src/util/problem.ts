@@ -15,6 +15,10 @@ export interface Problem extends At {
   message: string;
   /** What to write instead. */
   hint?: string;
+  /** The record concerned, in zone-file form. */
+  record?: string;
+  /** The RFC section the rule comes from, e.g. "RFC 7208 §4.6.4". */
+  rfc?: string;
 }
 
 export function problem(at: At, rule: string, message: string, hint?: string, severity: Severity = 'error'): Problem {
@@ -23,7 +27,9 @@ export function problem(at: At, rule: string, message: string, hint?: string, se
 
 export function formatProblem(p: Problem): string {
   const where = `${p.file}:${p.line}:${p.col}`;
-  return `${where}: ${p.severity} [${p.rule}] ${p.message}${p.hint ? `\n    hint: ${p.hint}` : ''}`;
+  return `${where}: ${p.severity} [${p.rule}] ${p.message}${p.rfc ? ` (${p.rfc})` : ''}`
+    + (p.record ? `\n    record: ${p.record}` : '')
+    + (p.hint ? `\n    hint: ${p.hint}` : '');
 }
 
 export function sortProblems(ps: Problem[]): Problem[] {

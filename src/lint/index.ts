@@ -1,0 +1,48 @@
+/**
+ * All lint rules, run over every zone at load time (mailns check and serve
+ * alike). A zone silences a rule with `lint: {ignore: {rule-id: "why"}}`;
+ * silenced findings are kept apart with the reason, for check --verbose.
+ */
+import { type Problem } from '../util/problem.js';
+import { LintContext, type LintModule, type LintZone, type RuleInfo } from './rule.js';
+import { spfRules } from './spf.js';
+import { dmarcRules } from './dmarc.js';
+import { dkimRules } from './dkim.js';
+import { targetsRules } from './targets.js';
+import { stsRules } from './sts.js';
+import { tlsaRules } from './tlsa.js';
+import { miscRules } from './misc.js';
+import { FCRDNS_RULES } from './fcrdns.js';
+
+export const MODULES: readonly LintModule[] = [spfRules, dmarcRules, dkimRules, targetsRules, stsRules, tlsaRules, miscRules];
+
+/** Every lint rule, for the README table and `check --format json`. */
+export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
+  [...MODULES.flatMap((m) => m.rules), ...FCRDNS_RULES].map((r) => [r.id, r]),
+);
+
+export interface Silenced { problem: Problem; reason: string }
+
+/** Runs every module over every zone; returns findings per zone (same order) and what was silenced. */
+export function lintZones(zones: readonly LintZone[]): { findings: Problem[][]; silenced: Silenced[] } {
+  const silenced: Silenced[] = [];
+  const findings = zones.map((zone) => {
+    const out: Problem[] = [];
+    const ctx = new LintContext(zone, zones, RULES, out);
+    for (const m of MODULES) m.run(ctx);
+    return applyIgnores(zone, out, silenced);
+  });
+  return { findings, silenced };
+}
+
+export function applyIgnores(zone: LintZone, found: Problem[], silenced: Silenced[]): Problem[] {
+  const ignore = zone.model.lint?.ignore ?? {};
+  return found.filter((p) => {
+    const reason = ignore[p.rule];
+    if (reason === undefined) return true;
+    silenced.push({ problem: p, reason });
+    return false;
+  });
+}
+
+export type { LintZone, RuleInfo };

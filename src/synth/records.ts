@@ -112,7 +112,7 @@ export function rdataOrProblem(type: number, tokens: string[], origin: Name, at:
     return parseRdata(type, tokens, origin);
   } catch (e) {
     if (!(e instanceof RdataError)) throw e;
-    problems.push(problem(at, 'rdata', `${typeToText(type)}: ${e.message}`));
+    problems.push(problem(at, e.rule ?? 'rdata', `${typeToText(type)}: ${e.message}`, e.rule === 'txt-string-length' ? 'in YAML write the text as one string (mailns splits it), or list the pieces: value: [part one, part two]' : undefined));
     return undefined;
   }
 }

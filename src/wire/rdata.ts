@@ -19,7 +19,10 @@ export interface Rdata {
   wire: Buffer;
 }
 
-export class RdataError extends Error {}
+export class RdataError extends Error {
+  /** A more specific problem id than the generic "rdata". */
+  constructor(message: string, readonly rule?: string) { super(message); }
+}
 
 interface Codec {
   parse(tokens: string[], origin: Name): RdataPart[];
@@ -93,7 +96,7 @@ function charStrings(tokens: string[]): Buffer[] {
   return tokens.map((t) => {
     const b = charStringOctets(t);
     // RFC 1035 §3.3: a <character-string> is at most 255 octets.
-    if (b.length > 255) throw new RdataError(`a character-string is ${b.length} octets; the limit is 255 (RFC 1035 §3.3): split it into several quoted strings`);
+    if (b.length > 255) throw new RdataError(`a character-string is ${b.length} octets; the limit is 255 (RFC 1035 §3.3): split it into several quoted strings`, 'txt-string-length');
     return Buffer.concat([u8(b.length), b]);
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Differential conformance: mailns and NSD serve the same zone data and get the
  * same queries (UDP and TCP); their canonical replies (test/helpers/dnspy.ts)
- * must agree, up to the deliberate differences normalised below, each with its
- * reason.
+ * must agree, up to the deliberate differences normalised in
+ * test/helpers/compare.ts (1 and 2, shared with reverse.test.ts) and below
+ * (3 to 5 and the per-case ALLOWANCES), each with its reason.
  *
  * A. test/fixtures/conformance/diff.test.yaml: mailns serves the YAML, NSD
  *    serves `exportZone` of the zone mailns built from it.
@@ -24,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importZoneFile } from '../../src/cli/import.js';
 import { exportZone } from '../../src/zone/export.js';
-import { queryAll, requireDnspython, type Query, type Reply } from '../helpers/dnspy.js';
+import { checkCases, diffReplies, normaliseNsd, parseLine, report, runDifferential, show, todos, zoneLines, type BaseCase, type Listing } from '../helpers/compare.js';
+import { requireDnspython, type Query, type Reply } from '../helpers/dnspy.js';
 import { requireTool, startNsd, type NsdInstance } from '../helpers/nsd.js';
 import { startServer, startWithYaml, type Running } from '../helpers/server.js';
 
@@ -42,7 +44,8 @@ const suffix = missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''
 
 /**
  * How a case is compared:
- * - exact: every field, after the general normalisations (see normaliseNsd, diffReplies).
+ * - exact: every field, after the general normalisations (see normaliseNsd, diffReplies
+ *   in test/helpers/compare.ts).
  * - any: qtype ANY on a name with data (see checkAny).
  * - chaos: CH-class identification; rcode and answer count only.
  * - glue-tc: a referral whose in-domain glue does not all fit (see checkGlueTc).
@@ -52,12 +55,7 @@ type Kind = 'exact' | 'any' | 'chaos' | 'glue-tc';
 /** Per-case allowed differences where an RFC says mailns is right; see ALLOWANCES. */
 type Allow = 'question-and-opt' | 'notimp' | 'negative-soa' | 'wildcard-additional';
 
-interface Case {
-  /** Unique; '<base id> udp' / '<base id> tcp'. */
-  id: string;
-  /** The id shared by the UDP and TCP variants. */
-  base: string;
-  q: Query;
+interface Case extends BaseCase {
   kind: Kind;
   /** kind 'any': owner of the RRsets in the zone (differs from the qname for wildcards). */
   anyOwner?: string;
@@ -267,6 +265,9 @@ const IMPORT_CASES: Case[] = [
   ...both('import out of zone', { name: 'import.test.example.', type: 'A' }),
 ];
 
+/** Every case of this file: KNOWN_BUGS and UNDECIDED entries must name one of them. */
+const ALL_CASES = [...DIFF_CASES, ...IMPORT_CASES];
+
 // ---------------------------------------------------------------------------
 // Known mailns bugs: case id ('<base> udp') or base id (both transports) →
 // description. Left out of the passing set; the entry goes once the bug is fixed.
@@ -283,104 +284,21 @@ const KNOWN_BUGS: Record<string, string> = {
 const UNDECIDED: Record<string, string> = {
 };
 
+const LISTINGS: Listing[] = [
+  { name: 'KNOWN_BUGS', label: 'KNOWN BUG', entries: KNOWN_BUGS },
+  { name: 'UNDECIDED', label: 'UNDECIDED', entries: UNDECIDED },
+];
+
 // ---------------------------------------------------------------------------
-// Comparison
+// Comparison: the deliberate differences of this suite; the general ones
+// (normaliseNsd, diffReplies) are in test/helpers/compare.ts
 // ---------------------------------------------------------------------------
 
-/** Types whose rdata dnspy.ts lower-cases (names and numbers only). */
-const LOWER_RDATA = new Set(['NS', 'CNAME', 'PTR', 'MX', 'SRV', 'SOA', 'DNAME']);
-
-/** Zone data in the canonical line form of dnspy.ts ('owner ttl CLASS TYPE rdata'), from an exportZone text. */
-function zoneLines(exported: string): string[] {
-  const out: string[] = [];
-  for (const line of exported.split('\n')) {
-    if (!line || line.startsWith('$') || line.startsWith(';')) continue;
-    const [owner, ttl, cls, type, ...rest] = line.split('\t');
-    const rdata = rest.join('\t');
-    out.push(`${owner!.toLowerCase()} ${ttl} ${cls} ${type} ${LOWER_RDATA.has(type!) ? rdata.toLowerCase() : rdata}`);
-  }
-  return out;
-}
-
-interface Line { owner: string; ttl: string; cls: string; type: string; rdata: string }
-function parseLine(l: string): Line {
-  const [owner, ttl, cls, type, ...rest] = l.split(' ');
-  return { owner: owner!, ttl: ttl!, cls: cls!, type: type!, rdata: rest.join(' ') };
-}
-
-/** Names that A/AAAA additional processing targets: NS, MX, SRV rdata (RFC 1034 §3.6.2, RFC 2782). */
-function targets(lines: string[]): Set<string> {
-  const t = new Set<string>();
-  for (const l of lines) {
-    const p = parseLine(l);
-    if (p.type === 'NS' || p.type === 'MX' || p.type === 'SRV') t.add(p.rdata.split(' ').pop()!);
-  }
-  return t;
-}
-
+/** Zone data of the suite's zone, for the comparisons below. */
 interface Ctx {
   apex: string;
   /** Zone data in canonical line form. */
   lines: string[];
-}
-
-/**
- * Deliberate difference 1, minimal responses. NSD (minimal-responses: no, its
- * default, which startNsd keeps: it takes no extra configuration) adds the apex
- * NS RRset to the authority section of positive answers and the NS hosts'
- * addresses to the additional section. mailns answers minimally: RFC 1034
- * §4.3.2 requires the NS RRset only in referrals (step 3b) and makes other
- * additional data optional ("attempt to add ... RRs which may be useful",
- * step 6); leaving it out saves size and keeps answers under 1232 octets. We drop exactly that data from
- * NSD's positive answers (NOERROR with a non-empty answer section); addresses
- * that are also additional data for the answer itself (an MX, SRV or NS target
- * in the answer or authority) are kept.
- */
-function normaliseNsd(r: Reply, ctx: Ctx): Reply {
-  if (r.rcode !== 'NOERROR' || r.answer.length === 0) return r;
-  const authority = r.authority.filter((l) => {
-    const p = parseLine(l);
-    return !(p.owner === ctx.apex && p.type === 'NS');
-  });
-  const apexNsHosts = targets(r.authority.filter((l) => !authority.includes(l)));
-  const wanted = targets([...r.answer, ...authority]);
-  const additional = r.additional.filter((l) => {
-    const p = parseLine(l);
-    return !((p.type === 'A' || p.type === 'AAAA') && apexNsHosts.has(p.owner) && !wanted.has(p.owner));
-  });
-  return { ...r, authority, additional };
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v);
-}
-
-/** Field-by-field differences of two replies; [] when they agree. */
-function diffReplies(ours: Reply, nsd: Reply, skip: ReadonlySet<string> = new Set()): string[] {
-  const diffs: string[] = [];
-  const cmp = (field: string, a: unknown, b: unknown) => {
-    if (skip.has(field)) return;
-    if (show(a) !== show(b)) diffs.push(`${field}: mailns ${show(a)} / nsd ${show(b)}`);
-  };
-  cmp('error', ours.error, nsd.error);
-  cmp('rcode', ours.rcode, nsd.rcode);
-  cmp('opcode', ours.opcode, nsd.opcode);
-  cmp('flags', ours.flags, nsd.flags);
-  cmp('question', ours.question, nsd.question);
-  cmp('answer', ours.answer, nsd.answer);
-  cmp('authority', ours.authority, nsd.authority);
-  cmp('additional', ours.additional, nsd.additional);
-  cmp('edns', ours.edns === null, nsd.edns === null);
-  if (ours.edns && nsd.edns) {
-    cmp('edns.version', ours.edns.version, nsd.edns.version);
-    cmp('edns.do', ours.edns.do, nsd.edns.do);
-    cmp('edns.payload', ours.edns.payload, nsd.edns.payload);
-    // Deliberate difference 2: NSD adds Extended DNS Error 20 (Not Authoritative)
-    // or 21 (Not Supported) or 18 (Prohibited) to REFUSED; mailns sends no EDE.
-    // RFC 8914 makes EDE optional, so options are compared only on other replies.
-    if (!(ours.rcode === 'REFUSED' && nsd.rcode === 'REFUSED')) cmp('edns.options', ours.edns.options, nsd.edns.options);
-  }
-  return diffs;
 }
 
 /** RRsets of an answer section: 'owner TYPE' → lines. */
@@ -537,7 +455,7 @@ const ALLOWANCES: Record<Allow, (c: Case, ours: Reply, nsd: Reply, ctx: Ctx) => 
 
 function compare(c: Case, oursRaw: Reply, nsdRaw: Reply, ctx: Ctx): string[] {
   let ours = oursRaw;
-  let nsd = normaliseNsd(nsdRaw, ctx);
+  let nsd = normaliseNsd(nsdRaw, ctx.apex);
   const diffs: string[] = [];
   for (const a of c.allow) {
     const r = ALLOWANCES[a](c, ours, nsd, ctx);
@@ -550,59 +468,6 @@ function compare(c: Case, oursRaw: Reply, nsdRaw: Reply, ctx: Ctx): string[] {
     case 'chaos': return [...diffs, ...checkChaos(ours, nsd)];
     case 'glue-tc': return [...diffs, ...checkGlueTc(ours, nsd, ctx)];
     default: return [...diffs, ...diffReplies(ours, nsd)];
-  }
-}
-
-interface Failure { case: string; query: Query; diffs: string[]; mailns: Reply; nsd: Reply }
-
-async function runDifferential(cases: Case[], ours: { host: string; port: number }, nsd: { host: string; port: number }, ctx: Ctx) {
-  const [a, b] = await Promise.all([queryAll(ours, cases.map((c) => c.q)), queryAll(nsd, cases.map((c) => c.q))]);
-  if (process.env.MAILNS_CONFORMANCE_DUMP) {
-    // Debugging aid: every query with both raw replies, appended as JSON lines.
-    fs.appendFileSync(process.env.MAILNS_CONFORMANCE_DUMP, cases.map((c, n) => show({ case: c.id, query: c.q, mailns: a[n], nsd: b[n] }) + '\n').join(''));
-  }
-  const failures: Failure[] = [];
-  const fixedBugs: string[] = [];
-  cases.forEach((c, n) => {
-    // A reply both servers fail to give (timeout, parse error) would compare equal: never let it pass.
-    const noReply = [['mailns', a[n]!], ['nsd', b[n]!]].filter(([, r]) => (r as Reply).error !== undefined).map(([who, r]) => `${who as string}: no usable reply: ${(r as Reply).error}`);
-    const diffs = [...noReply, ...compare(c, a[n]!, b[n]!, ctx)];
-    if (listed(c)) {
-      if (diffs.length === 0) fixedBugs.push(c.id);
-      return;
-    }
-    if (diffs.length) failures.push({ case: c.id, query: c.q, diffs, mailns: a[n]!, nsd: b[n]! });
-  });
-  return { failures, fixedBugs };
-}
-
-/** In KNOWN_BUGS or UNDECIDED, by its own id or its base id. */
-function listed(c: Case): boolean {
-  return [c.id, c.base].some((k) => KNOWN_BUGS[k] !== undefined || UNDECIDED[k] !== undefined);
-}
-
-function report(failures: Failure[]): string {
-  return `${failures.length} replies differ from NSD:\n` + failures.map((f) =>
-    `--- ${f.case}: ${show(f.query)}\n  ${f.diffs.join('\n  ')}\n  mailns: ${show(f.mailns)}\n  nsd:    ${show(f.nsd)}`).join('\n');
-}
-
-/** KNOWN_BUGS and UNDECIDED entries of this suite, shown as todo so they stay visible. */
-function todos(cases: Case[]): void {
-  for (const [list, label] of [[KNOWN_BUGS, 'KNOWN BUG'], [UNDECIDED, 'UNDECIDED']] as const) {
-    for (const [base, why] of Object.entries(list)) {
-      if (cases.some((c) => c.base === base || c.id === base)) it.todo(`${label} ${base}: ${why}`);
-    }
-  }
-}
-
-function checkUnique(cases: Case[]): void {
-  for (const base of [...Object.keys(KNOWN_BUGS), ...Object.keys(UNDECIDED)]) {
-    if (![...DIFF_CASES, ...IMPORT_CASES].some((c) => c.base === base || c.id === base)) throw new Error(`KNOWN_BUGS/UNDECIDED names no case: ${base}`);
-  }
-  const ids = new Set<string>();
-  for (const c of cases) {
-    if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
-    ids.add(c.id);
   }
 }
 
@@ -631,13 +496,12 @@ describe.skipIf(missing.length > 0)(`differential A: YAML zone, mailns vs NSD on
   });
 
   it(`answers ${DIFF_CASES.length} queries like NSD`, async () => {
-    checkUnique(DIFF_CASES);
-    const { failures, fixedBugs } = await runDifferential(DIFF_CASES, mailns, { host: '127.0.0.1', port: nsd.port }, ctx);
-    if (fixedBugs.length) console.warn(`KNOWN_BUGS/UNDECIDED entries that now agree with NSD (remove them): ${fixedBugs.join(', ')}`);
+    checkCases(DIFF_CASES, LISTINGS, ALL_CASES);
+    const { failures } = await runDifferential(DIFF_CASES, mailns, { host: '127.0.0.1', port: nsd.port }, (c, a, b) => compare(c, a, b, ctx), LISTINGS);
     expect(failures, report(failures)).toEqual([]);
   });
 
-  todos(DIFF_CASES);
+  todos(DIFF_CASES, LISTINGS);
 });
 
 describe.skipIf(missing.length > 0)(`differential B: BIND file, mailns on importZoneFile vs NSD on the original${suffix}`, () => {
@@ -668,11 +532,10 @@ describe.skipIf(missing.length > 0)(`differential B: BIND file, mailns on import
   });
 
   it(`answers ${IMPORT_CASES.length} queries like NSD`, async () => {
-    checkUnique(IMPORT_CASES);
-    const { failures, fixedBugs } = await runDifferential(IMPORT_CASES, mailns, { host: '127.0.0.1', port: nsd.port }, ctx);
-    if (fixedBugs.length) console.warn(`KNOWN_BUGS/UNDECIDED entries that now agree with NSD (remove them): ${fixedBugs.join(', ')}`);
+    checkCases(IMPORT_CASES, LISTINGS, ALL_CASES);
+    const { failures } = await runDifferential(IMPORT_CASES, mailns, { host: '127.0.0.1', port: nsd.port }, (c, a, b) => compare(c, a, b, ctx), LISTINGS);
     expect(failures, `${report(failures)}\n--- imported YAML:\n${yaml}`).toEqual([]);
   });
 
-  todos(IMPORT_CASES);
+  todos(IMPORT_CASES, LISTINGS);
 });

@@ -6,8 +6,8 @@
  * ip6.arpa /48 with a /56 delegated); NSD serves `exportZone` of every zone
  * mailns built from it. Both get the same queries over UDP and TCP, and their
  * canonical replies (test/helpers/dnspy.ts) must agree, up to the deliberate
- * differences normalised below (the same ones as test/conformance/nsd.test.ts,
- * whose comparison this file follows).
+ * differences normalised in test/helpers/compare.ts (the comparison shared
+ * with test/conformance/nsd.test.ts).
  *
  * Generic names (reverse[].generic) cannot be compared with NSD: they are
  * answered on query and never stored, so no export or zone transfer has them.
@@ -17,12 +17,12 @@
  * Debugging: MAILNS_CONFORMANCE_DUMP=/tmp/dump.jsonl appends every query with
  * both raw replies to that file.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameToText } from '../../src/util/name.js';
 import { exportZone } from '../../src/zone/export.js';
+import { checkCases, diffReplies, normaliseNsd, parseLine, report, runDifferential, todos, zoneLines, type BaseCase, type Listing } from '../helpers/compare.js';
 import { queryAll, requireDnspython, type Query, type Reply } from '../helpers/dnspy.js';
 import { requireTool, startNsd, type NsdInstance } from '../helpers/nsd.js';
 import { startServer, type Running } from '../helpers/server.js';
@@ -69,13 +69,7 @@ const cl = (octet: number) => `${octet}.${CL}`;
 // Cases
 // ---------------------------------------------------------------------------
 
-interface Case {
-  /** Unique; '<base id> udp' / '<base id> tcp'. */
-  id: string;
-  /** The id shared by the UDP and TCP variants. */
-  base: string;
-  q: Query;
-}
+type Case = BaseCase;
 
 /** The same question over UDP and over TCP. */
 function both(base: string, q: Omit<Query, 'tcp' | 'id'>): Case[] {
@@ -205,40 +199,11 @@ const CASES: Case[] = [
 const KNOWN_BUGS: Record<string, string> = {
 };
 
+const LISTINGS: Listing[] = [{ name: 'KNOWN_BUGS', label: 'KNOWN BUG', entries: KNOWN_BUGS }];
+
 // ---------------------------------------------------------------------------
-// Comparison (as in test/conformance/nsd.test.ts)
+// Comparison (test/helpers/compare.ts, shared with test/conformance/nsd.test.ts)
 // ---------------------------------------------------------------------------
-
-/** Types whose rdata dnspy.ts lower-cases (names and numbers only). */
-const LOWER_RDATA = new Set(['NS', 'CNAME', 'PTR', 'MX', 'SRV', 'SOA', 'DNAME']);
-
-/** Zone data in the canonical line form of dnspy.ts ('owner ttl CLASS TYPE rdata'), from an exportZone text. */
-function zoneLines(exported: string): string[] {
-  const out: string[] = [];
-  for (const line of exported.split('\n')) {
-    if (!line || line.startsWith('$') || line.startsWith(';')) continue;
-    const [owner, ttl, cls, type, ...rest] = line.split('\t');
-    const rdata = rest.join('\t');
-    out.push(`${owner!.toLowerCase()} ${ttl} ${cls} ${type} ${LOWER_RDATA.has(type!) ? rdata.toLowerCase() : rdata}`);
-  }
-  return out;
-}
-
-interface Line { owner: string; ttl: string; cls: string; type: string; rdata: string }
-function parseLine(l: string): Line {
-  const [owner, ttl, cls, type, ...rest] = l.split(' ');
-  return { owner: owner!, ttl: ttl!, cls: cls!, type: type!, rdata: rest.join(' ') };
-}
-
-/** Names that A/AAAA additional processing targets: NS, MX, SRV rdata (RFC 1034 §3.6.2, RFC 2782). */
-function targets(lines: string[]): Set<string> {
-  const t = new Set<string>();
-  for (const l of lines) {
-    const p = parseLine(l);
-    if (p.type === 'NS' || p.type === 'MX' || p.type === 'SRV') t.add(p.rdata.split(' ').pop()!);
-  }
-  return t;
-}
 
 /** The zone of the fixture a name falls in (longest match), or undefined. */
 function apexOf(name: string): string | undefined {
@@ -247,89 +212,12 @@ function apexOf(name: string): string | undefined {
 }
 
 /**
- * Deliberate difference 1, minimal responses (see nsd.test.ts normaliseNsd).
- * NSD (minimal-responses: no, its default) adds the apex NS RRset of the zone
- * that answers to the authority section of positive answers, and the NS hosts'
- * addresses to the additional section. mailns answers minimally: RFC 1034
- * §4.3.2 requires the NS RRset only in referrals (step 3b) and makes other
- * additional data optional (step 6). We drop exactly that data from NSD's
- * positive answers (NOERROR with a non-empty answer section); addresses that
- * are also additional data for the answer itself (an NS target in the answer,
- * or a referral's NS in the authority) are kept. Here the answering zone
- * varies per query, so its apex is found from the qname (apexOf); the NS
- * hosts' addresses NSD adds are from rev.test., which NSD also serves.
+ * The normalisations of test/helpers/compare.ts and nothing else: NSD's reply
+ * without the minimal-responses extras of the zone that answers (the apex of
+ * which varies per query here: apexOf), then field by field.
  */
-function normaliseNsd(r: Reply, apex: string | undefined): Reply {
-  if (!apex || r.rcode !== 'NOERROR' || r.answer.length === 0) return r;
-  const authority = r.authority.filter((l) => {
-    const p = parseLine(l);
-    return !(p.owner === apex && p.type === 'NS');
-  });
-  const apexNsHosts = targets(r.authority.filter((l) => !authority.includes(l)));
-  const wanted = targets([...r.answer, ...authority]);
-  const additional = r.additional.filter((l) => {
-    const p = parseLine(l);
-    return !((p.type === 'A' || p.type === 'AAAA') && apexNsHosts.has(p.owner) && !wanted.has(p.owner));
-  });
-  return { ...r, authority, additional };
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v);
-}
-
-/** Field-by-field differences of two replies; [] when they agree. */
-function diffReplies(ours: Reply, nsd: Reply): string[] {
-  const diffs: string[] = [];
-  const cmp = (field: string, a: unknown, b: unknown) => {
-    if (show(a) !== show(b)) diffs.push(`${field}: mailns ${show(a)} / nsd ${show(b)}`);
-  };
-  cmp('error', ours.error, nsd.error);
-  cmp('rcode', ours.rcode, nsd.rcode);
-  cmp('opcode', ours.opcode, nsd.opcode);
-  cmp('flags', ours.flags, nsd.flags);
-  cmp('question', ours.question, nsd.question);
-  cmp('answer', ours.answer, nsd.answer);
-  cmp('authority', ours.authority, nsd.authority);
-  cmp('additional', ours.additional, nsd.additional);
-  cmp('edns', ours.edns === null, nsd.edns === null);
-  if (ours.edns && nsd.edns) {
-    cmp('edns.version', ours.edns.version, nsd.edns.version);
-    cmp('edns.do', ours.edns.do, nsd.edns.do);
-    cmp('edns.payload', ours.edns.payload, nsd.edns.payload);
-    // Deliberate difference 2: NSD adds Extended DNS Error 20 (Not Authoritative)
-    // to REFUSED; mailns sends no EDE. RFC 8914 makes EDE optional, so options
-    // are compared only on other replies.
-    if (!(ours.rcode === 'REFUSED' && nsd.rcode === 'REFUSED')) cmp('edns.options', ours.edns.options, nsd.edns.options);
-  }
-  return diffs;
-}
-
-interface Failure { case: string; query: Query; diffs: string[]; mailns: Reply; nsd: Reply }
-
-async function runDifferential(cases: Case[], ours: { host: string; port: number }, nsd: { host: string; port: number }) {
-  const [a, b] = await Promise.all([queryAll(ours, cases.map((c) => c.q)), queryAll(nsd, cases.map((c) => c.q))]);
-  if (process.env.MAILNS_CONFORMANCE_DUMP) {
-    fs.appendFileSync(process.env.MAILNS_CONFORMANCE_DUMP, cases.map((c, n) => show({ case: c.id, query: c.q, mailns: a[n], nsd: b[n] }) + '\n').join(''));
-  }
-  const failures: Failure[] = [];
-  const fixedBugs: string[] = [];
-  cases.forEach((c, n) => {
-    // A reply both servers fail to give (timeout, parse error) would compare equal: never let it pass.
-    const noReply = [['mailns', a[n]!], ['nsd', b[n]!]].filter(([, r]) => (r as Reply).error !== undefined).map(([who, r]) => `${who as string}: no usable reply: ${(r as Reply).error}`);
-    const diffs = [...noReply, ...diffReplies(a[n]!, normaliseNsd(b[n]!, apexOf(c.q.name)))];
-    if (KNOWN_BUGS[c.id] !== undefined || KNOWN_BUGS[c.base] !== undefined) {
-      if (diffs.length === 0) fixedBugs.push(c.id);
-      return;
-    }
-    if (diffs.length) failures.push({ case: c.id, query: c.q, diffs, mailns: a[n]!, nsd: b[n]! });
-  });
-  return { failures, fixedBugs, replies: a };
-}
-
-function report(failures: Failure[]): string {
-  return `${failures.length} replies differ from NSD:\n` + failures.map((f) =>
-    `--- ${f.case}: ${show(f.query)}\n  ${f.diffs.join('\n  ')}\n  mailns: ${show(f.mailns)}\n  nsd:    ${show(f.nsd)}`).join('\n');
+function compare(c: Case, ours: Reply, nsd: Reply): string[] {
+  return diffReplies(ours, normaliseNsd(nsd, apexOf(c.q.name)));
 }
 
 // ---------------------------------------------------------------------------
@@ -378,18 +266,12 @@ describe.skipIf(missing.length > 0)(`differential: reverse zones from YAML, mail
   });
 
   it(`answers ${CASES.length} queries like NSD`, async () => {
-    const ids = new Set<string>();
-    for (const c of CASES) {
-      if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
-      ids.add(c.id);
-    }
-    for (const k of Object.keys(KNOWN_BUGS)) if (!CASES.some((c) => c.id === k || c.base === k)) throw new Error(`KNOWN_BUGS names no case: ${k}`);
-    const { failures, fixedBugs } = await runDifferential(CASES, mailns, { host: '127.0.0.1', port: nsd.port });
-    if (fixedBugs.length) console.warn(`KNOWN_BUGS entries that now agree with NSD (remove them): ${fixedBugs.join(', ')}`);
+    checkCases(CASES, LISTINGS);
+    const { failures } = await runDifferential(CASES, mailns, { host: '127.0.0.1', port: nsd.port }, compare, LISTINGS);
     expect(failures, report(failures)).toEqual([]);
   });
 
-  for (const [base, why] of Object.entries(KNOWN_BUGS)) it.todo(`KNOWN BUG ${base}: ${why}`);
+  todos(CASES, LISTINGS);
 });
 
 /**

@@ -137,20 +137,29 @@ export function loadZones(paths: string[]): LoadResult {
   const lintZonesIn: LintZone[] = pending.map((p, i) => ({ origin: p.origin, rrsets: rrsetsOf[i]!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
   const lint = lintZones(lintZonesIn);
   const zones: LoadedZone[] = [];
+  // Every zone that can be built goes into the lint catalog, so checks that
+  // follow names across zones (FCrDNS) still report on zones that will not
+  // be served; only zones without errors are served.
+  const all: Zone[] = [];
   pending.forEach((p, i) => {
     const rrsets = rrsetsOf[i]!;
     const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
     p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets, tainted), lint.silenced), ...lint.findings[i]!);
-    for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
-    if (p.problems.some((x) => x.severity === 'error')) { if (!failed.includes(p.file)) failed.push(p.file); return; }
-    const zone = Zone.build(p.origin, rrsets, p.synthesizers);
+    let zone: Zone | undefined;
+    try { zone = Zone.build(p.origin, rrsets, p.synthesizers); all.push(zone); } catch { /* no SOA: its error is already reported */ }
+    if (!zone || p.problems.some((x) => x.severity === 'error')) return;
     zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
   });
-  const catalog = new Catalog(zones.map((z) => z.zone));
-  const forwardZones = zones.filter((z) => !z.reverse);
-  for (const z of forwardZones) {
-    const found = checkFcrdns([z.model], catalog).map((p) => ({ ...p, rfc: RULES.get(p.rule)?.rfc }));
-    problems.push(...applyIgnores(lintZonesIn.find((l) => l.model === z.model && !l.reverse)!, found, lint.silenced));
+  const everything = new Catalog(all);
+  pending.forEach((p, i) => {
+    if (p.reverse) return;
+    const found = checkFcrdns([p.model], everything).map((x) => ({ ...x, rfc: RULES.get(x.rule)?.rfc }));
+    p.problems.push(...applyIgnores(lintZonesIn[i]!, found, lint.silenced));
+  });
+  for (const p of pending) {
+    for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
+    if (p.problems.some((x) => x.severity === 'error') && !failed.includes(p.file)) failed.push(p.file);
   }
+  const catalog = new Catalog(zones.map((z) => z.zone));
   return { catalog, zones, problems: sortProblems(problems), failed, silenced: lint.silenced };
 }

@@ -61,10 +61,12 @@ export class RRsetCollector {
    * the exception: a verification token sits beside the synthesized SPF, so
    * they merge, unless the explicit set has its own v=spf1 record.
    */
-  add(owner: Name, type: number, ttl: number, rdatas: Rdata[], source: Source, explicit: boolean): void {
+  add(owner: Name, type: number, ttl: number, rdatas: Rdata[], source: Source | Source[], explicit: boolean): void {
     const k = this.key(owner, type);
     const prev = this.drafts.get(k);
-    const sources = rdatas.map(() => source);
+    // One source for all, or one per RDATA.
+    const sources = Array.isArray(source) ? source : rdatas.map(() => source);
+    const first = sources[0]!;
     if (!prev) {
       this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources, explicit });
       return;
@@ -76,7 +78,7 @@ export class RRsetCollector {
     if (prev.ttl !== ttl) {
       // RFC 2181 §5.2: all records of an RRset have one TTL; the explicit one wins.
       if (prev.explicit === explicit) {
-        this.problems.push(problem(source, 'rrset-ttl', `${nameToText(owner)} ${typeToText(type)} already has TTL ${prev.ttl} (from ${prev.sources[0]!.file}:${prev.sources[0]!.line}); this one says ${ttl}`,
+        this.problems.push(problem(first, 'rrset-ttl', `${nameToText(owner)} ${typeToText(type)} already has TTL ${prev.ttl} (from ${prev.sources[0]!.file}:${prev.sources[0]!.line}); this one says ${ttl}`,
           'give every record of one name and type the same ttl (RFC 2181 §5.2)'));
         return;
       }
@@ -147,7 +149,7 @@ export function synthesizeRecords(model: ZoneModel, out: RRsetCollector): void {
   const { origin } = model;
   const problems = out.problems;
   // Gather per owner/type first so that a list of entries is one RRset.
-  const explicit = new Map<string, { owner: Name; type: number; ttl: number; rdatas: Rdata[]; at: At }>();
+  const explicit = new Map<string, { owner: Name; type: number; ttl: number; rdatas: Rdata[]; sources: Source[]; at: At }>();
   for (const r of model.records) {
     const type = typeFromText(r.type);
     if (type === undefined || isMetaType(type)) {
@@ -155,6 +157,7 @@ export function synthesizeRecords(model: ZoneModel, out: RRsetCollector): void {
       continue;
     }
     const rdatas: Rdata[] = [];
+    const sources: Source[] = [];
     for (const v of r.values) {
       let tokens: string[];
       try {
@@ -164,19 +167,21 @@ export function synthesizeRecords(model: ZoneModel, out: RRsetCollector): void {
         continue;
       }
       const rd = rdataOrProblem(type, tokens, origin, v.at, problems);
-      if (rd) rdatas.push(rd);
+      // Each record keeps the place of its own value, so findings point at it.
+      if (rd) { rdatas.push(rd); sources.push(src(v.at, 'records')); }
     }
     const k = `${nameKey(r.owner)}/${type}`;
     const prev = explicit.get(k);
     if (prev) {
       if (prev.ttl !== r.ttl) problems.push(problem(r.at, 'rrset-ttl', `${nameToText(r.owner)} ${r.type} has TTL ${prev.ttl} at ${prev.at.file}:${prev.at.line} and ${r.ttl} here`, 'one TTL per name and type (RFC 2181 §5.2)'));
       prev.rdatas.push(...rdatas);
+      prev.sources.push(...sources);
     } else {
-      explicit.set(k, { owner: r.owner, type, ttl: r.ttl, rdatas, at: r.at });
+      explicit.set(k, { owner: r.owner, type, ttl: r.ttl, rdatas, sources, at: r.at });
     }
   }
   for (const e of explicit.values()) {
-    if (e.rdatas.length) out.add(e.owner, e.type, e.ttl, e.rdatas, src(e.at, 'records'), true);
+    if (e.rdatas.length) out.add(e.owner, e.type, e.ttl, e.rdatas, e.sources, true);
   }
 }
 

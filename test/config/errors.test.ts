@@ -16,7 +16,7 @@ function load(files: Record<string, string>) {
   return { ...r, lines: r.problems.map((p) => formatProblem(p).replace(dir + '/', '')) };
 }
 
-const HEAD = 'zone: t.test.\nnameservers: [ns1.t.test.]\nhosts:\n  ns1: {ipv4: 192.0.2.1}\n';
+const HEAD = 'zone: t.test.\nnameservers: [ns1.t.test., ns.example.]\nhosts:\n  ns1: {ipv4: 192.0.2.1}\n';
 
 describe('zone file errors', () => {
   it('reports every error at once, each with file:line:col, rule and hint', () => {
@@ -55,7 +55,7 @@ describe('zone file errors', () => {
   });
 
   it('one problem is reported once: a TTL over 2^31-1, a record without a value', () => {
-    const r = load({ 't.test.yaml': 'zone: t.test.\ndefaults: {ttl: 3000000000}\nnameservers: [ns.example.]\nrecords:\n  x: {type: A}\n' });
+    const r = load({ 't.test.yaml': 'zone: t.test.\ndefaults: {ttl: 3000000000}\nnameservers: [ns.example., ns2.example.]\nrecords:\n  x: {type: A}\n' });
     expect(r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['2:17 ttl', '5:6 schema']);
     expect(r.problems[1]!.hint).toBe('add value: to records.x');
   });
@@ -90,7 +90,7 @@ describe('zone file errors', () => {
   });
 
   it('a broken zone does not stop the others from loading', () => {
-    const r = load({ 'a.test.yaml': 'zone: a.test.\nnameservers: [ns.example.]\n', 'b.test.yaml': 'zone: b.test.\nnameservers: 5\n' });
+    const r = load({ 'a.test.yaml': 'zone: a.test.\nnameservers: [ns.example., ns2.example.]\n', 'b.test.yaml': 'zone: b.test.\nnameservers: 5\n' });
     expect(r.zones.map((z) => z.file.split('/').pop())).toEqual(['a.test.yaml']);
     expect(r.failed.map((f) => f.split('/').pop())).toEqual(['b.test.yaml']);
   });

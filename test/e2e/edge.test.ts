@@ -69,7 +69,7 @@ describe.skipIf(!haveDig)(haveDig ? 'edge cases' : 'edge cases (skipped: dig is 
   it('in-domain glue that does not fit sets TC', async () => {
     const many = Array.from({ length: 13 }, (_, i) => `n${i}.big`).join(', ');
     const glue = Array.from({ length: 13 }, (_, i) => `  n${i}.big: [{type: A, value: 192.0.2.${i + 1}}, {type: AAAA, value: '2001:db8::${i + 1}'}]`).join('\n');
-    const s2 = await startWithYaml({ 'g.test.yaml': `zone: g.test.\nnameservers: [ns.example.]\nrecords:\n  big: {type: NS, values: [${many}]}\n${glue}\n` });
+    const s2 = await startWithYaml({ 'g.test.yaml': `zone: g.test.\nnameservers: [ns.example., ns2.example.]\nrecords:\n  big: {type: NS, values: [${many}]}\n${glue}\n` });
     try {
       const r = await dig(s2.port, ['+norec', '+bufsize=512', '+ignore', 'x.big.g.test', 'A']);
       expect(r.flags).toContain('tc');
@@ -82,8 +82,8 @@ describe('bad input in rare places', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('generic RDATA that is not valid for its type is an error with its place, not a crash', () => {
-    writeFileSync(join(dir, 'b.test.yaml'), "zone: b.test.\nnameservers: [ns.example.]\nrecords:\n  bad: {type: NS, value: '\\# 2 0000'}\n  d: {type: DNAME, value: x.example.}\n");
+    writeFileSync(join(dir, 'b.test.yaml'), "zone: b.test.\nnameservers: [ns.example., ns2.example.]\nrecords:\n  bad: {type: NS, value: '\\# 2 0000'}\n  d: {type: DNAME, value: x.example.}\n");
     const r = loadZones([dir]);
-    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['4:26 rdata', '5:6 dname']);
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['4:26 rdata', '5:27 dname']);
   });
 });

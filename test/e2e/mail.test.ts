@@ -207,15 +207,17 @@ describe.skipIf(!haveDig)(haveDig ? 'mail records of example.com and example.org
   });
 
   describe.skipIf(!haveOpenssl)(haveOpenssl ? 'against openssl' : 'against openssl (skipped: openssl is not installed)', () => {
-    it('TLSA 3 1 1 at _25._tcp.mail is the SHA-256 of the certificate\'s SPKI', async () => {
-      const pem = openssl(['x509', '-in', CERT, '-noout', '-pubkey']);
-      const der = openssl(['pkey', '-pubin', '-outform', 'der'], pem);
-      const hex = /([0-9a-f]{64})/.exec(openssl(['dgst', '-sha256', '-hex'], der).toString())![1]!;
+    it('TLSA 3 1 1 at _25._tcp.mail: SHA-256 of the certificate\'s SPKI and of the next key', async () => {
+      const sha = (der: Buffer) => /([0-9a-f]{64})/.exec(openssl(['dgst', '-sha256', '-hex'], der).toString())![1]!;
+      const current = sha(openssl(['pkey', '-pubin', '-outform', 'der'], openssl(['x509', '-in', CERT, '-noout', '-pubkey'])));
+      const next = sha(openssl(['pkey', '-pubin', '-in', 'zones/keys/mail.example.com.next.pub.pem', '-outform', 'der']));
       const d = await q('_25._tcp.mail.example.com', 'TLSA');
-      expect(d.answer).toHaveLength(1);
-      const m = /^_25\._tcp\.mail\.example\.com\. 3600 IN TLSA 3 1 1 ([0-9A-F ]+)$/.exec(d.answer[0]!);
-      expect(m, d.answer[0]).not.toBeNull();
-      expect(m![1]!.replace(/ /g, '').toLowerCase()).toBe(hex);
+      const got = d.answer.map((l) => {
+        const m = /^_25\._tcp\.mail\.example\.com\. 3600 IN TLSA 3 1 1 ([0-9A-F ]+)$/.exec(l);
+        expect(m, l).not.toBeNull();
+        return m![1]!.replace(/ /g, '').toLowerCase();
+      });
+      expect(got.sort()).toEqual([current, next].sort());
     });
 
     it('the 2048-bit DKIM TXT arrives intact over UDP with EDNS (no TC) and over TCP, p= equal to openssl\'s DER', async () => {

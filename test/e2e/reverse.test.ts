@@ -124,7 +124,7 @@ describe('reverse zone rules', () => {
   };
 
   it('two hosts claiming one address is an error naming both places; ptr: primary settles it', () => {
-    const base = (p: string) => `zone: c.test.\nnameservers: [ns.example.]\nhosts:\n  a: {ipv4: 192.0.2.5${p}}\n  b: {ipv4: 192.0.2.5}\nreverse:\n  - network: 192.0.2.0/24\n`;
+    const base = (p: string) => `zone: c.test.\nnameservers: [ns.example., ns2.example.]\nhosts:\n  a: {ipv4: 192.0.2.5${p}}\n  b: {ipv4: 192.0.2.5}\nreverse:\n  - network: 192.0.2.0/24\n`;
     const bad = load({ 'c.test.yaml': base('') });
     const conflicts = bad.problems.filter((p) => p.rule === 'ptr-conflict');
     expect(conflicts.map((p) => `${p.line}:${p.col}`)).toEqual(['4:13', '5:13']);
@@ -136,13 +136,13 @@ describe('reverse zone rules', () => {
   });
 
   it('a non-octet-aligned IPv4 network needs zone:, a non-nibble IPv6 one is refused, host bits are refused', () => {
-    const r = load({ 'r.yaml': 'nameservers: [ns.example.]\nreverse:\n  - network: 198.51.100.64/26\n  - network: 2001:db8::/47\n  - network: 192.0.2.1/24\n' });
+    const r = load({ 'r.yaml': 'nameservers: [ns.example., ns2.example.]\nreverse:\n  - network: 198.51.100.64/26\n  - network: 2001:db8::/47\n  - network: 192.0.2.1/24\n' });
     expect(r.problems.map((p) => `${p.line} ${p.rule}`)).toEqual(['3 reverse-zone', '4 reverse-network', '5 reverse-network']);
     expect(r.problems[0]!.message).toMatch(/zone: 64\/26\.100\.51\.198\.in-addr\.arpa\./);
   });
 
   it('a /16 with generic names and a /48 are answered without storing them', () => {
-    const r = load({ 'p.test.yaml': "zone: p.test.\nnameservers: [ns.example.]\nreverse:\n  - network: 10.20.0.0/16\n    generic: {name: 'h-{dashed}.p.test.', forward: true}\n  - network: 2001:db8:77::/48\n    generic: {name: 'h6-{dashed}.p.test.', forward: true}\n" });
+    const r = load({ 'p.test.yaml': "zone: p.test.\nnameservers: [ns.example., ns2.example.]\nreverse:\n  - network: 10.20.0.0/16\n    generic: {name: 'h-{dashed}.p.test.', forward: true}\n  - network: 2001:db8:77::/48\n    generic: {name: 'h6-{dashed}.p.test.', forward: true}\n" });
     expect(r.problems).toEqual([]);
     const counts = r.zones.map((z) => z.zone.recordCount);
     expect(Math.max(...counts)).toBeLessThan(10);
@@ -150,16 +150,17 @@ describe('reverse zone rules', () => {
 
   it('FCrDNS of MX and SPF hosts: info with the PTR to ask for outside our zones, warning when a PTR does not point back', () => {
     const r = load({ 'f.test.yaml': [
-      'zone: f.test.', 'nameservers: [ns.example.]', 'hosts:',
+      'zone: f.test.', 'nameservers: [ns.example., ns2.example.]', 'hosts:',
       '  mx1: {ipv4: 203.0.113.25}', '  mx2: {ipv4: 192.0.2.26}', '  out: {ipv4: 192.0.2.27, ptr: none}',
       'mail:', '  mx: [mx1, mx2]', '  spf: {hosts: [out]}',
       'reverse:', '  - network: 192.0.2.0/24', '    ptr: {192.0.2.26: elsewhere.example.}',
     ].join('\n') + '\n' });
     expect(r.problems.map((p) => `${p.severity} ${p.rule} ${p.line}:${p.col}`)).toEqual([
-      'info fcrdns-isp 8:8', 'warning fcrdns 8:13', 'warning fcrdns 9:17',
+      // The SPF lists only "out", so the lint also says the MX hosts may not send (RFC 7208 §2.4).
+      'info fcrdns-isp 8:8', 'warning fcrdns 8:13', 'warning spf-coverage 9:8', 'warning spf-coverage 9:8', 'warning fcrdns 9:17',
     ]);
     expect(r.problems[0]!.hint).toBe('ask the ISP to set: 25.113.0.203.in-addr.arpa. PTR mx1.f.test.');
     expect(r.problems[1]!.message).toMatch(/PTR elsewhere\.example\. does not point back/);
-    expect(r.problems[2]!.message).toMatch(/192\.0\.2\.27 of out\.f\.test\. has no PTR/);
+    expect(r.problems[4]!.message).toMatch(/192\.0\.2\.27 of out\.f\.test\. has no PTR/);
   });
 });

@@ -20,7 +20,7 @@ function load(files: Record<string, string>) {
 }
 
 const HEAD = `zone: m.test.
-nameservers: [ns.example.]
+nameservers: [ns.example., ns2.example.]
 hosts:
   mail: {ipv4: 192.0.2.25, ipv6: '2001:db8::25'}
   out: {ipv4: 192.0.2.26}
@@ -79,6 +79,7 @@ describe('mail: rules', () => {
       '10 dkim-key selector b: RSA key of 512 bits; verifie',
       '11 dkim-key selector c: the key is neither PEM nor b',
       '12 dkim-key cannot read missing.pem: ENOENT: no such',
+      '13 dkim-testing selector e._domainkey.m.test.: t=y marks',
     ]);
     rmSync(dir, { recursive: true, force: true });
     const ok = load({ 'm.test.yaml': HEAD + 'mail:\n  dkim:\n    e: {key: 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=, testing: true}\n' });
@@ -101,7 +102,7 @@ describe('mail: rules', () => {
   it('DMARC report authorization lands in the destination zone when we serve it, not otherwise', () => {
     const r = load({
       'm.test.yaml': HEAD + 'mail:\n  dmarc: {p: reject, rua: [mailto:a@reports.test, mailto:b@elsewhere.example, mailto:c@m.test]}\n',
-      'reports.test.yaml': 'zone: reports.test.\nnameservers: [ns.example.]\n',
+      'reports.test.yaml': 'zone: reports.test.\nnameservers: [ns.example., ns2.example.]\n',
     });
     expect(r.errors).toEqual([]);
     expect(r.lines.filter((l) => l.includes('_report'))).toEqual(['m.test._report._dmarc.reports.test. 3600 IN TXT "v=DMARC1"']);

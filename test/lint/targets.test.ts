@@ -1,0 +1,212 @@
+/**
+ * MX, SRV and NS target lint (src/lint/targets.ts): each rule with a zone
+ * that trips it and one that does not, as the exact list of the module's
+ * findings ("severity rule line").
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { targetsRules } from '../../src/lint/targets.js';
+import { loadZones, type LoadResult } from '../../src/server/load.js';
+
+const IDS = new Set(targetsRules.rules.map((r) => r.id));
+
+let dir = '';
+afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
+
+function load(files: Record<string, string>): LoadResult {
+  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-targets-'));
+  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
+  return loadZones([dir]);
+}
+
+/** This module's findings, "severity rule line" (with the file name when `files`). */
+function lint(files: Record<string, string>, withFile = false): string[] {
+  return load(files).problems.filter((p) => IDS.has(p.rule))
+    .map((p) => `${withFile ? basename(p.file) + ' ' : ''}${p.severity} ${p.rule} ${p.line}`);
+}
+
+/** Line 1 zone, 2 nameservers, 3 hosts:, 4 mail, 5 mx2, 6 ns1, 7 records:, then `records` from line 8. */
+function zone(records: string[], opts: { origin?: string; ns?: string } = {}): string {
+  return [
+    `zone: ${opts.origin ?? 't.test.'}`,
+    `nameservers: ${opts.ns ?? '[ns1.example., ns2.example.]'}`,
+    'hosts:',
+    '  mail: {ipv4: 192.0.2.25}',
+    "  mx2: {ipv6: '2001:db8::26'}",
+    '  ns1: {ipv4: 192.0.2.53}',
+    'records:',
+    ...records,
+  ].join('\n') + '\n';
+}
+
+describe('mx-ip', () => {
+  it('an exchange that looks like an address is an error: forgotten trailing dot, all-numeric, IPv6', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  a: {type: MX, values: ['10 192.0.2.1', '20 mail']}", // 8: 192.0.2.1.t.test.
+      "  b: {type: MX, values: ['10 10.0.0.1.', '20 mail']}", // 9: all-numeric
+      "  c: {type: MX, values: ['10 2001:db8::1', '20 mail']}", // 10
+    ]) })).toEqual(['error mx-ip 8', 'error mx-ip 9', 'error mx-ip 10']);
+  });
+
+  it('host names with numbers in them are fine', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  '': {type: MX, values: ['10 mail', '20 123.example.net.', '30 mx1.192-0-2-1.example.net.']}",
+    ]) })).toEqual([]);
+  });
+});
+
+describe('mx-target', () => {
+  it('an in-zone target that does not exist, has no address, or whose wildcard has none is an error', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  a: {type: MX, values: ['10 nohost', '20 mail']}", //    8: NXDOMAIN
+      "  b: {type: MX, values: ['10 txtonly', '20 mail']}", //   9: only TXT there
+      "  c: {type: MX, values: ['10 x.wild', '20 mail']}", //   10: *.wild has only TXT
+      "  d: {type: MX, values: ['10 ent', '20 mail']}", //      11: empty non-terminal
+      "  txtonly: {type: TXT, value: hello}",
+      "  '*.wild': {type: TXT, value: hello}",
+      "  host.ent: {type: TXT, value: hello}",
+    ]) })).toEqual(['error mx-target 8', 'error mx-target 9', 'error mx-target 10', 'error mx-target 11']);
+  });
+
+  it('a host, a wildcard with an address, a target outside the zone, and a target in a delegated child are fine', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  '': {type: MX, values: ['10 mail', '20 mx2', '30 x.wild', '40 mx.example.net.', '50 mx.sub']}",
+      "  '*.wild': {type: A, value: 192.0.2.99}",
+      '  sub: {type: NS, values: [ns1.example., ns2.example.]}',
+    ]) })).toEqual([]);
+  });
+
+  it('a host whose address is already an error gets no follow-on finding', () => {
+    const r = load({ 't.test.yaml': zone(["  '': {type: MX, values: ['10 bad', '20 mail']}"]).replace('hosts:\n', 'hosts:\n  bad: {ipv4: 192.0.2.999}\n') });
+    expect(r.problems.filter((p) => p.rule === 'ip-syntax' || IDS.has(p.rule)).map((p) => `${p.severity} ${p.rule}`)).toEqual(['error ip-syntax']);
+  });
+
+  it('helper-made and hand-written MX alike are errors that keep the zone from loading', () => {
+    const r = load({ 't.test.yaml': zone(["  '': {type: MX, values: ['10 nohost', '20 mail']}"]) });
+    expect(r.zones).toEqual([]);
+    const h = load({ 't.test.yaml': zone([]).replace('records:\n', 'mail:\n  mx: [nohost, mail]\n') });
+    expect(h.problems.filter((p) => IDS.has(p.rule)).map((p) => `${p.severity} ${p.rule} ${p.line}:${p.col}`)).toEqual(['error mx-target 8:8']);
+  });
+});
+
+describe('mx-cname', () => {
+  it('a target that is a CNAME, here, through a wildcard, or in another zone we serve, is an error', () => {
+    expect(lint({
+      'a.test.yaml': zone([
+        "  a: {type: MX, values: ['10 alias', '20 mail']}", //          8
+        "  b: {type: MX, values: ['10 x.cw', '20 mail']}", //           9: *.cw is a CNAME
+        "  c: {type: MX, values: ['10 alias.b.test.', '20 mail']}", // 10: CNAME in b.test
+        '  alias: {type: CNAME, value: mail}',
+        "  '*.cw': {type: CNAME, value: mail}",
+      ], { origin: 'a.test.' }),
+      'b.test.yaml': zone(['  alias: {type: CNAME, value: mail}'], { origin: 'b.test.' }),
+    }, true)).toEqual(['a.test.yaml error mx-cname 8', 'a.test.yaml error mx-cname 9', 'a.test.yaml error mx-cname 10']);
+  });
+
+  it('the canonical name is fine; a CNAME in a zone we do not serve is not known here', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  '': {type: MX, values: ['10 mail', '20 alias.example.net.']}",
+      '  alias: {type: CNAME, value: mail}',
+    ]) })).toEqual([]);
+  });
+
+  it('a zone that means it says so in lint.ignore, with the reason', () => {
+    const r = load({ 't.test.yaml': zone([
+      "  '': {type: MX, values: ['10 alias', '20 mail']}",
+      '  alias: {type: CNAME, value: mail}',
+      'lint:',
+      '  ignore: {mx-cname: "tests a resolver"}',
+    ]) });
+    expect(r.problems.filter((p) => IDS.has(p.rule))).toEqual([]);
+    expect(r.silenced.map((s) => `${s.problem.rule} ${s.problem.line} ${s.reason}`)).toEqual(['mx-cname 8 tests a resolver']);
+    expect(r.zones.length).toBe(1);
+  });
+});
+
+describe('mx-null-alone', () => {
+  it('a null MX beside another MX is an error at the null MX', () => {
+    expect(lint({ 't.test.yaml': zone(["  '': {type: MX, values: ['0 .', '10 mail']}"]) })).toEqual(['error mx-null-alone 8']);
+  });
+
+  it('mx: none alone is fine (and is not a single MX host)', () => {
+    expect(lint({ 't.test.yaml': zone([]).replace('records:\n', 'mail:\n  mx: none\n') })).toEqual([]);
+  });
+});
+
+describe('mx-single', () => {
+  it('one MX host, even under two preferences, is info', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  '': {type: MX, value: '10 mail'}", //                 8
+      "  b: {type: MX, values: ['10 mail', '20 MAIL']}", //    9
+    ]) })).toEqual(['info mx-single 8', 'info mx-single 9']);
+  });
+
+  it('two hosts are fine', () => {
+    expect(lint({ 't.test.yaml': zone(["  '': {type: MX, values: ['10 mail', '20 mx2']}"]) })).toEqual([]);
+  });
+});
+
+describe('srv-cname and srv-target', () => {
+  it('an SRV target that is a CNAME, or in-zone without an address, is an error', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  _imaps._tcp: {type: SRV, value: '0 1 993 alias'}", //       8
+      "  _submissions._tcp: {type: SRV, value: '0 1 465 nohost'}", // 9
+      '  alias: {type: CNAME, value: mail}',
+    ]) })).toEqual(['error srv-cname 8', 'error srv-target 9']);
+  });
+
+  it('a host, a target outside the zone, and "." (service not offered) are fine', () => {
+    expect(lint({ 't.test.yaml': zone([
+      "  _imaps._tcp: {type: SRV, values: ['0 1 993 mail', '10 1 993 imap.example.net.']}",
+      "  _pop3._tcp: {type: SRV, value: '0 0 0 .'}",
+    ]) })).toEqual([]);
+  });
+});
+
+describe('ns-cname', () => {
+  it('a nameserver that is a CNAME is an error', () => {
+    expect(lint({ 't.test.yaml': zone([
+      '  sub: {type: NS, values: [alias, ns2.example.]}', // 8
+      '  alias: {type: CNAME, value: ns1}',
+    ]) })).toEqual(['error ns-cname 8']);
+  });
+
+  it('a nameserver with an address is fine', () => {
+    expect(lint({ 't.test.yaml': zone(['  sub: {type: NS, values: [ns1, ns2.example.]}']) })).toEqual([]);
+  });
+});
+
+describe('ns-count', () => {
+  it('one nameserver at the apex is a warning', () => {
+    expect(lint({ 't.test.yaml': zone([], { ns: '[ns1.example.]' }) })).toEqual(['warning ns-count 2']);
+  });
+
+  it('two are fine (a delegation with one is the child\'s business)', () => {
+    expect(lint({ 't.test.yaml': zone(['  sub: {type: NS, value: ns1.example.}']) })).toEqual([]);
+  });
+});
+
+describe('ns-glue', () => {
+  it('an in-zone nameserver without an address is an error, at the apex and below a delegation', () => {
+    expect(lint({ 't.test.yaml': zone([
+      '  sub: {type: NS, values: [ns.sub, ns2.example.]}', // 8: no glue for ns.sub
+      "  '*': {type: A, value: 192.0.2.99}", //               a wildcard gives no glue
+    ], { ns: '[nsx.t.test., ns2.example.]' }) })).toEqual(['error ns-glue 2', 'error ns-glue 8']);
+  });
+
+  it('in-zone nameservers with addresses and glue are fine', () => {
+    expect(lint({ 't.test.yaml': zone([
+      '  sub: {type: NS, values: [ns.sub, ns1]}',
+      '  ns.sub: {type: A, value: 192.0.2.54}',
+    ], { ns: '[ns1.t.test., ns2.example.]' }) })).toEqual([]);
+  });
+});
+
+describe('the examples', () => {
+  it('zones/ trips none of these rules', () => {
+    const r = loadZones(['zones']);
+    expect([...r.problems, ...r.silenced.map((s) => s.problem)].filter((p) => IDS.has(p.rule))).toEqual([]);
+  });
+});

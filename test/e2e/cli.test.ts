@@ -94,6 +94,26 @@ describe('mailns check / import / export', () => {
     expect(r.stdout).toContain('b.test.yaml:4:15: error [ip-syntax]');
   });
 
+  it('check --format json, --strict and --verbose', () => {
+    const json = cli('check', 'test/fixtures/lint/mistakes', '--format', 'json');
+    expect(json.status).toBe(1);
+    const out = JSON.parse(json.stdout) as { ok: boolean; problems: { rule: string; severity: string; rfc?: string; record?: string; file: string; line: number }[] };
+    expect(out.ok).toBe(false);
+    expect(out.problems.find((p) => p.rule === 'dmarc-policy')).toMatchObject({ severity: 'error', rfc: 'RFC 7489 §6.3', line: 24, record: '_dmarc.mistakes.test. 3600 IN TXT "v=DMARC1; p=rejct"' });
+    // Warnings alone pass, unless --strict.
+    const warnOnly = join(dir, 'warn');
+    spawnSync('mkdir', ['-p', warnOnly]);
+    writeFileSync(join(warnOnly, 'w.test.yaml'), "zone: w.test.\nnameservers: [ns.example.]\nrecords:\n  _dmarc: {type: TXT, value: 'v=DMARC1; p=none'}\n");
+    expect(cli('check', warnOnly).status).toBe(0);
+    expect(cli('check', warnOnly, '--strict').status).toBe(1);
+    // A silenced rule is shown with its reason under --verbose only.
+    const quiet = cli('check', 'zones');
+    expect(quiet.stdout).not.toContain('silenced by lint.ignore');
+    const verbose = cli('check', 'zones', '--verbose');
+    expect(verbose.stdout).toContain('[tlsa-dnssec]');
+    expect(verbose.stdout).toContain('silenced by lint.ignore: example only: DANE needs a signed zone');
+  });
+
   it('import turns a zone file into YAML that loads and exports back to the same records', () => {
     const zf = join(dir, 'imp.test.zone');
     writeFileSync(zf, [

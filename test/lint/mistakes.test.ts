@@ -1,0 +1,40 @@
+/**
+ * Issue 5, "Done when": one zone full of the mistakes the seeds and public
+ * checkers warn about produces every expected finding in one run, and
+ * nothing else; and the README's rule table lists every rule.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadZones } from '../../src/server/load.js';
+import { RULES } from '../../src/lint/index.js';
+
+describe('the mistakes fixture', () => {
+  it('gives every expected finding, with its place, and nothing else', () => {
+    const r = loadZones(['test/fixtures/lint/mistakes']);
+    expect(r.problems.map((p) => `${p.severity} ${p.rule} ${p.line}:${p.col}`)).toEqual([
+      'warning ns-count 4:15',          // one nameserver (the seeds: at least two)
+      'warning fcrdns 12:8',            // MX host mail has no PTR
+      'warning fcrdns 12:14',           // MX host mail2's PTR does not point back
+      'warning ns-count 14:14',         // the reverse zone inherits the one nameserver
+      'error mx-cname 19:27',           // MX to a CNAME
+      'error mx-target 19:39',          // MX "mx.example.net" without its trailing dot
+      'error mx-null-alone 19:60',      // null MX beside real ones
+      'error spf-lookups 23:11',        // 11 DNS-querying terms
+      'error spf-multiple 23:11',       // two SPF records
+      'error dmarc-policy 24:30',       // p=rejct
+      'error dkim-rsa-weak 25:39',      // 512-bit DKIM key
+      'error txt-string-length 26:41',  // a 308-octet string, not split
+    ]);
+    expect(r.zones.map((z) => z.zone.origin.join('.'))).toEqual(['2.0.192.in-addr.arpa']);
+    expect(r.problems.every((p) => p.rfc || ['txt-string-length'].includes(p.rule))).toBe(true);
+  });
+});
+
+describe('README', () => {
+  it('lists every lint rule with its severity and RFC', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const rule of RULES.values()) {
+      expect(readme, rule.id).toContain(`| \`${rule.id}\` | ${rule.severity} | ${rule.rfc} |`);
+    }
+  });
+});

@@ -104,6 +104,12 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const defaults = data.defaults as { ttl?: unknown } | undefined;
   const ttl = duration(ctx, ['defaults', 'ttl'], defaults?.ttl) ?? DEFAULT_TTL;
 
+  // A file with only reverse: has no zone of its own: its names must be written in full.
+  if (typeof data.zone !== 'string' && data.reverse !== undefined) {
+    (Array.isArray(data.nameservers) ? data.nameservers : []).forEach((n, i) => {
+      if (typeof n === 'string' && !n.endsWith('.')) problems.push(problem(src.at(['nameservers', i]), 'name', `"${n}" is relative, and this file has no zone: to make it relative to`, `write it in full with a trailing dot, e.g. ${n}.example.com.`));
+    });
+  }
   const nsList = (Array.isArray(data.nameservers) ? data.nameservers : []).filter((n) => typeof n === 'string')
     .map((n: string, i: number) => ({ name: name(ctx, ['nameservers', i], n), at: src.at(['nameservers', i]) }));
   const soaIn = (isObj(data.soa) ? data.soa : {}) as Record<string, unknown>;

@@ -35,6 +35,14 @@ export function lintZones(zones: readonly LintZone[]): { findings: Problem[][]; 
   return { findings, silenced };
 }
 
+/** lint.ignore naming a rule that does not exist is a mistake too (a typo silences nothing). */
+export function unknownIgnores(zone: LintZone, known: ReadonlySet<string>): Problem[] {
+  return Object.keys(zone.model.lint?.ignore ?? {}).filter((id) => !RULES.has(id) && !known.has(id)).map((id) => ({
+    ...zone.model.at(['lint', 'ignore', id], true), severity: 'warning' as const, rule: 'lint-ignore-unknown',
+    message: `lint.ignore names "${id}", which is no rule`, hint: 'see the rule table in the README, or mailns check --format json',
+  }));
+}
+
 export function applyIgnores(zone: LintZone, found: Problem[], silenced: Silenced[]): Problem[] {
   const ignore = zone.model.lint?.ignore ?? {};
   return found.filter((p) => {

@@ -11,8 +11,10 @@ import { buildModel, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
-import { checkFcrdns } from '../lint/fcrdns.js';
-import { applyIgnores, lintZones, RULES, type LintZone, type Silenced } from '../lint/index.js';
+import { checkFcrdns, type ReverseInfo } from '../lint/fcrdns.js';
+import type { Network } from '../synth/reverse/network.js';
+import type { ForwardSynth } from '../synth/reverse/index.js';
+import { applyIgnores, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
@@ -59,6 +61,8 @@ interface Pending {
   problems: Problem[];
   synthesizers: NameSynthesizer[];
   reverse: boolean;
+  /** For a reverse zone: its network, and the forward side of its generic names. */
+  reverseInfo?: { net: Network; classless: boolean; forward?: ForwardSynth };
   t0: number;
 }
 
@@ -115,20 +119,17 @@ export function loadZones(paths: string[]): LoadResult {
   const forwardModels = pending.map((p) => p.model);
   for (const m of models) {
     if (!m.model.reverse?.length) continue;
-    const mine: Problem[] = m.model.forward ? [] : m.problems;
-    const built = buildReverseZones(m.model, forwardModels, mine);
-    for (const g of built.forward) {
-      const target = closest(g.suffix);
-      if (target) target.synthesizers.push(g.synth);
-      else mine.push(problem(g.at, 'reverse-generic', `generic names under ${nameToText(g.suffix)} need a zone we serve for their forward side`, 'load the zone of the generic names, or set forward: false'));
-    }
+    const built = buildReverseZones(m.model, forwardModels);
+    problems.push(...built.unbuilt);
     for (const z of built.zones) {
-      const zp: Problem[] = [...mine];
+      // Problems of the entry belong to this reverse zone alone.
+      const zp: Problem[] = m.model.forward ? z.problems : [...m.problems, ...z.problems];
       claim(z.origin, m.file, zp);
-      // Problems of the entry belong to this reverse zone; the forward zone of the file is not held back by them.
-      pending.push({ file: m.file, origin: z.origin, model: m.model, collector: z.collector, artifacts: { isp: z.isp }, problems: zp, synthesizers: z.synthesizers, reverse: true, t0: m.t0 });
+      pending.push({
+        file: m.file, origin: z.origin, model: m.model, collector: z.collector, artifacts: { isp: z.isp }, problems: zp,
+        synthesizers: z.synthesizers, reverse: true, reverseInfo: { net: z.net, classless: z.classless, forward: z.forward }, t0: m.t0,
+      });
     }
-    if (!built.zones.length) problems.push(...mine);
   }
 
   // 4. Check and lint every zone (the lint sees all zones, for SPF includes and
@@ -136,6 +137,27 @@ export function loadZones(paths: string[]): LoadResult {
   const rrsetsOf = pending.map((p) => p.collector.rrsets());
   const lintZonesIn: LintZone[] = pending.map((p, i) => ({ origin: p.origin, rrsets: rrsetsOf[i]!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
   const lint = lintZones(lintZonesIn);
+  pending.forEach((p, i) => {
+    const rrsets = rrsetsOf[i]!;
+    const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
+    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets, tainted), lint.silenced), ...lint.findings[i]!);
+  });
+  // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
+  const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname']);
+  const seenModels = new Set<ZoneModel>();
+  pending.forEach((p, i) => {
+    if (seenModels.has(p.model)) return;
+    seenModels.add(p.model);
+    p.problems.push(...unknownIgnores(lintZonesIn[i]!, STRUCTURAL));
+  });
+  // The forward side of generic names exists only where their reverse zone loads: else they could never confirm.
+  for (const p of pending) {
+    const f = p.reverseInfo?.forward;
+    if (!f || p.problems.some((x) => x.severity === 'error')) continue;
+    const target = closest(f.suffix);
+    if (target) target.synthesizers.push(f.synth);
+    else p.problems.push(problem(f.at, 'reverse-generic', `generic names under ${nameToText(f.suffix)} need a zone we serve for their forward side`, 'load the zone of the generic names, or set forward: false'));
+  }
   const zones: LoadedZone[] = [];
   // Every zone that can be built goes into the lint catalog, so checks that
   // follow names across zones (FCrDNS) still report on zones that will not
@@ -143,19 +165,21 @@ export function loadZones(paths: string[]): LoadResult {
   const all: Zone[] = [];
   pending.forEach((p, i) => {
     const rrsets = rrsetsOf[i]!;
-    const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
-    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets, tainted), lint.silenced), ...lint.findings[i]!);
     let zone: Zone | undefined;
     try { zone = Zone.build(p.origin, rrsets, p.synthesizers); all.push(zone); } catch { /* no SOA: its error is already reported */ }
     if (!zone || p.problems.some((x) => x.severity === 'error')) return;
     zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
   });
   const everything = new Catalog(all);
-  pending.forEach((p, i) => {
-    if (p.reverse) return;
-    const found = checkFcrdns([p.model], everything).map((x) => ({ ...x, rfc: RULES.get(x.rule)?.rfc }));
-    p.problems.push(...applyIgnores(lintZonesIn[i]!, found, lint.silenced));
-  });
+  const reverses: ReverseInfo[] = pending.flatMap((p, i) => (p.reverseInfo ? [{ origin: p.origin, net: p.reverseInfo.net, classless: p.reverseInfo.classless, rrsets: rrsetsOf[i]! }] : []));
+  const fcrdns = checkFcrdns(pending.filter((p) => !p.reverse).map((p) => p.model), everything, reverses);
+  for (const x of fcrdns) {
+    // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
+    const i = pending.findIndex((p) => p.file === x.file);
+    const found = [{ ...x, rfc: RULES.get(x.rule)?.rfc }];
+    if (i >= 0) pending[i]!.problems.push(...applyIgnores(lintZonesIn[i]!, found, lint.silenced));
+    else problems.push(...found);
+  }
   for (const p of pending) {
     for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
     if (p.problems.some((x) => x.severity === 'error') && !failed.includes(p.file)) failed.push(p.file);

@@ -74,6 +74,16 @@ export class Zone {
     return node;
   }
 
+  /** Is `name` at or below a zone cut of this zone (delegated away)? Labels lower-cased. */
+  delegated(name: Name): boolean {
+    let node: ZoneNode | undefined = this.apex;
+    for (let i = name.length - this.origin.length - 1; i >= 0 && node; i--) {
+      node = node.children.get(name[i]!);
+      if (node?.cut) return true;
+    }
+    return false;
+  }
+
   /** Exact node with authoritative data: undefined at or below a zone cut. */
   authoritativeNode(name: Name): ZoneNode | undefined {
     let node: ZoneNode | undefined = this.apex;

@@ -495,7 +495,7 @@ describe.skipIf(missing.length > 0)(`differential A: YAML zone, mailns vs NSD on
     expect({
       problems: mailns.loaded.problems.map((p) => `${p.severity} ${p.rule} ${p.line}`),
       silenced: mailns.loaded.silenced.map((s) => `${s.problem.severity} ${s.problem.rule} ${s.problem.line}`),
-    }).toEqual({ problems: [], silenced: ['error dkim-key 75', 'info mx-single 85', 'info mx-single 86', 'error mx-cname 87', 'info mx-single 87'] });
+    }).toEqual({ problems: ['info fcrdns-isp 43', 'info fcrdns-isp 43'], silenced: ['error dkim-key 75', 'info mx-single 85', 'info mx-single 86', 'error mx-cname 87', 'info mx-single 87'] });
   });
 
   it(`answers ${DIFF_CASES.length} queries like NSD`, async () => {
@@ -531,7 +531,8 @@ describe.skipIf(missing.length > 0)(`differential B: BIND file, mailns on import
   it('the import has no problems and loads', () => {
     const text = fs.readFileSync(path.join(FIXTURES, 'import.test.zone'), 'utf8');
     expect(importZoneFile(text, 'import.test.zone').problems).toEqual([]);
-    expect(mailns.loaded.problems).toEqual([]);
+    // The mail host's addresses are in reverse zones we do not serve: notes on what PTR to ask for, nothing more.
+    expect(mailns.loaded.problems.map((p) => `${p.severity} ${p.rule}`)).toEqual(['info fcrdns-isp', 'info fcrdns-isp']);
   });
 
   it(`answers ${IMPORT_CASES.length} queries like NSD`, async () => {

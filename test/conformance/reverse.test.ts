@@ -244,8 +244,11 @@ describe.skipIf(missing.length > 0)(`differential: reverse zones from YAML, mail
     await nsd?.stop();
   });
 
-  it('the fixture loads without problems into the forward zone and three reverse zones', () => {
-    expect(mailns.loaded.problems).toEqual([]);
+  it('the fixture loads into the forward zone and three reverse zones; its explicit PTRs to names without the address are warned', () => {
+    // gw and web have no address in rev.test.: the explicit PTRs exist to compare answers with NSD, not to confirm.
+    expect(mailns.loaded.problems.map((p) => `${p.severity} ${p.rule} ${p.line}`)).toEqual([
+      'warning ptr-forward 39', 'warning ptr-forward 40', 'warning ptr-forward 47', 'warning ptr-forward 51',
+    ]);
     expect(mailns.loaded.zones.map((z) => `${nameToText(z.zone.origin)} ${z.reverse ? 'reverse' : 'forward'}`).sort()).toEqual(
       [`${F} forward`, `${V4} reverse`, `${CL} reverse`, `${V6} reverse`].sort(),
     );

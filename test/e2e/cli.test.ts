@@ -99,7 +99,7 @@ describe('mailns check / import / export', () => {
     expect(json.status).toBe(1);
     const out = JSON.parse(json.stdout) as { ok: boolean; problems: { rule: string; severity: string; rfc?: string; record?: string; file: string; line: number }[] };
     expect(out.ok).toBe(false);
-    expect(out.problems.find((p) => p.rule === 'dmarc-policy')).toMatchObject({ severity: 'error', rfc: 'RFC 7489 §6.3', line: 24, record: '_dmarc.mistakes.test. 3600 IN TXT "v=DMARC1; p=rejct"' });
+    expect(out.problems.find((p) => p.rule === 'dmarc-policy')).toMatchObject({ severity: 'error', rfc: 'RFC 7489 §6.3', line: 22, record: '_dmarc.mistakes.test. 3600 IN TXT "v=DMARC1; p=rejct"' });
     // Warnings alone pass, unless --strict.
     const warnOnly = join(dir, 'warn');
     spawnSync('mkdir', ['-p', warnOnly]);

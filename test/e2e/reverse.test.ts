@@ -159,8 +159,43 @@ describe('reverse zone rules', () => {
       // The SPF lists only "out", so the lint also says the MX hosts may not send (RFC 7208 §2.4).
       'info fcrdns-isp 8:8', 'warning fcrdns 8:13', 'warning spf-coverage 9:8', 'warning spf-coverage 9:8', 'warning fcrdns 9:17',
     ]);
-    expect(r.problems[0]!.hint).toBe('ask the ISP to set: 25.113.0.203.in-addr.arpa. PTR mx1.f.test.');
+    expect(r.problems[0]!.hint).toBe('ask for: 25.113.0.203.in-addr.arpa. PTR mx1.f.test.');
     expect(r.problems[1]!.message).toMatch(/PTR elsewhere\.example\. does not point back/);
     expect(r.problems[4]!.message).toMatch(/192\.0\.2\.27 of out\.f\.test\. has no PTR/);
+  });
+
+  it('one broken entry holds back only its own zone; its generic forward names go with it', () => {
+    const r = load({ 'g.test.yaml': [
+      'zone: g.test.', 'nameservers: [ns.example., ns2.example.]', 'hosts:',
+      '  a: {ipv4: 192.0.2.5}', '  b: {ipv4: 192.0.2.5}', "  '*.w': {ipv4: 192.0.2.9}",
+      'reverse:', '  - network: 192.0.2.0/24', "    generic: {name: 'ip-{dashed}.pool.g.test.', forward: true}",
+      '  - network: 2001:db8:9::/48',
+    ].join('\n') + '\n' });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => p.rule)).toEqual(['ptr-conflict', 'ptr-conflict']);
+    expect(r.zones.map((z) => z.zone.origin.join('.')).sort()).toEqual(['9.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', 'g.test']);
+    const fwd = r.zones.find((z) => z.zone.origin.join('.') === 'g.test')!.zone;
+    expect(fwd.synthesize(['ip-192-0-2-77', 'pool', 'g', 'test'])).toBeUndefined();
+  });
+
+  it('a wildcard host gets no PTR', () => {
+    const r = load({ 'w.test.yaml': "zone: w.test.\nnameservers: [ns.example., ns2.example.]\nhosts:\n  '*.x': {ipv4: 192.0.2.9}\nreverse:\n  - network: 192.0.2.0/24\n" });
+    const rev = r.zones.find((z) => z.reverse)!;
+    expect([...rev.zone.walk()].filter((rs) => rs.type === 12)).toEqual([]);
+  });
+
+  it('a file with only reverse: wants absolute names', () => {
+    const r = load({ 'rev.yaml': "nameservers: [ns1, ns2.example.]\nreverse:\n  - network: 192.0.2.0/24\n    ptr: {192.0.2.1: gw}\n" });
+    expect(r.problems.map((p) => `${p.line} ${p.rule}`)).toEqual(['1 name', '4 name']);
+  });
+
+  it('FCrDNS through an RFC 2317 zone we serve finds the PTR at <last octet>.<zone>', () => {
+    const r = load({ 'c.test.yaml': [
+      'zone: c.test.', 'nameservers: [ns.example., ns2.example.]', 'hosts:', '  mx: {ipv4: 198.51.100.65}', '  bad: {ipv4: 198.51.100.66}',
+      "records:\n  '': {type: MX, values: ['10 mx', '20 bad']}",
+      'reverse:', '  - network: 198.51.100.64/26', '    zone: 64/26.100.51.198.in-addr.arpa.', '    ptr: {198.51.100.66: mx.c.test.}',
+    ].join('\n') + '\n' });
+    // mx's PTR is derived (confirms); bad's PTR names mx, which does not have .66.
+    expect(r.problems.map((p) => `${p.severity} ${p.rule}`)).toEqual(['warning fcrdns', 'warning ptr-forward']);
+    expect(r.problems[0]!.message).toMatch(/198\.51\.100\.66 of bad\.c\.test\.: PTR mx\.c\.test\. does not point back/);
   });
 });

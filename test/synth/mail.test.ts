@@ -86,6 +86,12 @@ describe('mail: rules', () => {
     expect(ok.lines).toContain('e._domainkey.m.test. 3600 IN TXT "v=DKIM1; k=ed25519; t=y; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="');
   });
 
+  it('DKIM: a private key in base64 DER is refused like a PEM one; an unknown lint.ignore id is warned', () => {
+    const der = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+    const r = load({ 'm.test.yaml': HEAD + `mail:\n  dkim:\n    p: {key: ${der}}\nlint:\n  ignore:\n    spf-tpyo: 'a typo'\n` });
+    expect(r.problems.map((p) => `${p.line} ${p.rule}`)).toEqual(['9 dkim-key', '12 lint-ignore-unknown']);
+  });
+
   it('DMARC: URIs need a scheme; a bare address becomes mailto:; p=none is warned', () => {
     const r = load({ 'm.test.yaml': HEAD + 'mail:\n  dmarc: {p: none, pct: 50, rua: [dmarc@m.test, "ftp//x"], fo: "1:d"}\n' });
     expect(r.problems.map((p) => `${p.severity} ${p.rule}`)).toEqual(['warning dmarc-p-none', 'error dmarc-uri']);

@@ -4,7 +4,7 @@
  * as DER SubjectPublicKeyInfo (RFC 6376 §3.6.1, RFC 8301); Ed25519 keys as the
  * raw 32 octets (RFC 8463 §4.2).
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { IntentContext } from './context.js';
 
 export interface DkimKey {
@@ -42,6 +42,13 @@ export function parseDkimKey(text: string): DkimKeyResult {
   if (!/^[A-Za-z0-9+/]+=*$/.test(b64)) return { error: 'the key is neither PEM nor base64' };
   const der = Buffer.from(b64, 'base64');
   if (der.length === 32) return { k: 'ed25519', p: der.toString('base64') };
+  // A private key in DER would still yield its public half: refuse it, it must not sit in the zone.
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      createPrivateKey({ key: der, format: 'der', type });
+      return { error: 'this is a private key; it belongs on the mail server, not in the zone', hint: 'give the public key (mailns dkim keygen writes both halves)' };
+    } catch { /* not a private key in this form */ }
+  }
   for (const type of ['spki', 'pkcs1'] as const) {
     try { return fromKeyObject(createPublicKey({ key: der, format: 'der', type })); } catch { /* try the next form */ }
   }

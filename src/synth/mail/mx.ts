@@ -58,7 +58,12 @@ function spfTerms(ctx: IntentContext, mx: MxTarget[] | 'none' | undefined): stri
     for (const a of v6) push(`ip6:${rdataToText(TYPE.AAAA, a.wire)}`);
   };
   (spf.hosts ?? []).forEach((h, i) => { const n = ctx.host(h, ['mail', 'spf', 'hosts', i]); if (n) inline(n, ['mail', 'spf', 'hosts', i]); });
-  if (spf.mx && Array.isArray(mx)) for (const t of mx) if (ctx.inZone(t.name)) inline(t.name, ['mail', 'spf', 'mx']);
+  if (spf.mx && Array.isArray(mx)) {
+    for (const t of mx) {
+      if (ctx.inZone(t.name)) inline(t.name, ['mail', 'spf', 'mx']);
+      else ctx.warn(['mail', 'spf', 'mx'], 'spf-host', `MX host ${ctx.text(t.name)} is outside this zone: its addresses are not inlined, so it is not authorized by mx: true`, 'add its provider\'s include: or its ip4:/ip6: networks');
+    }
+  }
   for (const a of spf.ip4 ?? []) push(`ip4:${a}`);
   for (const a of spf.ip6 ?? []) push(`ip6:${a}`);
   for (const d of spf.include ?? []) push(`include:${d.replace(/\.$/, '')}`);

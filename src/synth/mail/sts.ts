@@ -33,7 +33,11 @@ export function synthesizeMtaSts(ctx: IntentContext, mx: MxTarget[] | 'none' | u
     }
     maxAge = v;
   }
-  const patterns = sts.mx ?? (Array.isArray(mx) ? mx.map((t) => nameToText(t.name).replace(/\.$/, '')) : []);
+  // mx patterns are names as RFC 8461 §4.1 writes them (mail.example.com, *.example.net);
+  // a single label (mail) is a host of this zone, as everywhere in mail:.
+  const patterns = sts.mx
+    ? sts.mx.map((p, i) => (p.replace(/\.$/, '').includes('.') ? p.replace(/\.$/, '') : nameToText(ctx.host(p, [...path, 'mx', i]) ?? []).replace(/\.$/, '')))
+    : Array.isArray(mx) ? mx.map((t) => nameToText(t.name).replace(/\.$/, '')) : [];
   if (!patterns.length && sts.mode !== 'none') {
     ctx.error(path, 'mta-sts', 'an MTA-STS policy needs mx lines: give mail.mx, or mta_sts.mx patterns', 'e.g. mx: [mail] under mail:');
     return undefined;

@@ -18,7 +18,11 @@ import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, re
 export interface ReverseZoneBuild {
   origin: Name;
   collector: RRsetCollector;
+  /** This zone's own problems: an entry's mistake holds back only its zone. */
+  problems: Problem[];
   synthesizers: NameSynthesizer[];
+  /** The forward side of its generic names, attached only if this zone loads. */
+  forward?: ForwardSynth;
   /** What the ISP must publish in its parent zone, ready to paste (RFC 2317 §4, or an NS delegation). */
   isp: string[];
   net: Network;
@@ -30,17 +34,20 @@ export interface ForwardSynth { suffix: Name; synth: NameSynthesizer; at: At }
 
 interface Claim { name: Name; at: At; primary: boolean }
 
-export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[], problems: Problem[]): { zones: ReverseZoneBuild[]; forward: ForwardSynth[] } {
+/** One zone per entry; an entry that cannot become a zone leaves its problems in `unbuilt`. */
+export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[]): { zones: ReverseZoneBuild[]; unbuilt: Problem[] } {
   const zones: ReverseZoneBuild[] = [];
-  const forward: ForwardSynth[] = [];
+  const unbuilt: Problem[] = [];
   (file.reverse ?? []).forEach((entry, i) => {
-    const built = buildOne(file, entry, ['reverse', i], forwards, problems, forward);
+    const problems: Problem[] = [];
+    const built = buildOne(file, entry, ['reverse', i], forwards, problems);
     if (built) zones.push(built);
+    else unbuilt.push(...problems);
   });
-  return { zones, forward };
+  return { zones, unbuilt };
 }
 
-function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], forwards: readonly ZoneModel[], problems: Problem[], forward: ForwardSynth[]): ReverseZoneBuild | undefined {
+function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], forwards: readonly ZoneModel[], problems: Problem[]): ReverseZoneBuild | undefined {
   const at = (p: (string | number)[] = []) => file.at([...path, ...p]);
   const err = (p: (string | number)[], rule: string, msg: string, hint?: string) => problems.push(problem(at(p), rule, msg, hint));
   const net = parseNetwork(e.network);
@@ -60,6 +67,13 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     origin = alignedZone(net)!;
   }
   const ttl = e.ttl !== undefined ? parseDuration(e.ttl) ?? file.ttl : file.ttl;
+  // A file with only reverse: has no zone to make names relative to.
+  const absolute = (name: string, p: (string | number)[]): string | undefined => {
+    if (name.endsWith('.')) return name;
+    if (file.forward) return `${name}.${file.origin.join('.')}.`;
+    err(p, 'name', `"${name}" is relative, and this file has no zone: to make it relative to`, `write it in full with a trailing dot, e.g. ${name}.example.com.`);
+    return undefined;
+  };
   const collector = new RRsetCollector(origin, problems);
   const here = (p: (string | number)[], helper: string) => src(at(p), helper);
   const add = (owner: Name, type: number, tokens: string[], p: (string | number)[], helper: string) => {
@@ -95,7 +109,7 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
       if (child.family === 6 && child.prefix % 4 !== 0) { err(dp, 'reverse-delegate', `${child.text}: IPv6 delegations end on a nibble boundary`); continue; }
       childOrigin = alignedZone(child)!;
     }
-    for (const ns of nameservers) add(childOrigin, TYPE.NS, [ns.endsWith('.') ? ns : `${ns}.${file.origin.join('.')}.`], dp, 'reverse.delegate');
+    for (const ns of nameservers) { const n = absolute(ns, dp); if (n) add(childOrigin, TYPE.NS, [n], dp, 'reverse.delegate'); }
     delegated.push(child);
   }
   const ours = (fam: 4 | 6, v: bigint) => contains(net, fam, v) && !delegated.some((d) => contains(d, fam, v));
@@ -108,7 +122,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     const a = addressToBigint(addr);
     if (!a || !ours(a.family, a.value)) { err(pp, 'reverse-ptr', `${addr} is not an address of ${net.text}${delegated.length ? ' outside its delegations' : ''}`); continue; }
     taken.add(a.value);
-    add(owner(a.value), TYPE.PTR, [target.endsWith('.') ? target : `${target}.${file.origin.join('.')}.`], pp, 'reverse.ptr');
+    const t = absolute(target, pp);
+    if (t) add(owner(a.value), TYPE.PTR, [t], pp, 'reverse.ptr');
   }
 
   // PTRs from the forward hosts: exactly one claim per address.
@@ -118,7 +133,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   const claims = new Map<bigint, Claim[]>();
   for (const f of sources) {
     for (const h of f.hosts) {
-      if (h.ptr === 'none') continue;
+      // A wildcard host has no one name to give an address back to.
+      if (h.ptr === 'none' || h.owner.includes('*')) continue;
       for (const a of [...h.ipv4, ...h.ipv6]) {
         const v = addressToBigint(a.address);
         if (!v || !ours(v.family, v.value) || taken.has(v.value)) continue;
@@ -144,18 +160,20 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
 
   // Generic names: answered on query, for every address without a PTR above.
   const synthesizers: NameSynthesizer[] = [];
+  let forwardSynth: ForwardSynth | undefined;
   if (e.generic) {
-    const t = parseTemplate(e.generic.name, file.origin, (x, o) => parseName(x, o));
-    if ('error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
-    else {
+    const name = absolute(e.generic.name, ['generic', 'name']);
+    const t = name === undefined ? undefined : parseTemplate(name, file.origin, (x, o) => parseName(x, o));
+    if (t && 'error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
+    else if (t) {
       synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
       const generic = (v: bigint) => ours(net.family, v) && !taken.has(v);
-      if (e.generic.forward) forward.push({ suffix: t.suffix, synth: new ForwardGeneric(t, net, generic, ttl), at: at(['generic', 'forward']) });
+      if (e.generic.forward) forwardSynth = { suffix: t.suffix, synth: new ForwardGeneric(t, net, generic, ttl), at: at(['generic', 'forward']) };
     }
   }
 
   const isp = ispRequest(origin, net, classless, file.nameservers.map((n) => n.name));
-  return { origin, collector, synthesizers, isp, net, classless };
+  return { origin, collector, problems, synthesizers, forward: forwardSynth, isp, net, classless };
 }
 
 /** What to ask the ISP for, in zone-file lines for its parent zone. */

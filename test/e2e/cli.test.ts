@@ -75,6 +75,23 @@ describe('mailns serve', () => {
     const v = await until(() => r4.resolve4('www.reload.test'), (x) => x[0] === '192.0.2.2');
     expect(v).toEqual(['192.0.2.2']);
   });
+
+  it('the lint runs on reload too: a lint error keeps the last good copy, a lint warning is logged and served', async () => {
+    const before = log.length;
+    writeFileSync(join(zdir, 'reload.test.yaml'), ZONE('192.0.2.3') + "records:\n  '': {type: TXT, values: ['v=spf1 -all', 'v=spf1 ~all']}\n");
+    child.kill('SIGHUP');
+    await until(async () => log.slice(before), (l) => l.includes('kept the last good copy'));
+    expect(log.slice(before)).toMatch(/"level":50[^\n]*"rule":"spf-multiple"/);
+    expect(await r4.resolve4('www.reload.test')).toEqual(['192.0.2.2']);
+    const mid = log.length;
+    writeFileSync(join(zdir, 'reload.test.yaml'), ZONE('192.0.2.4') + "records:\n  _dmarc: {type: TXT, value: 'v=DMARC1; p=none'}\n");
+    child.kill('SIGHUP');
+    const v = await until(() => r4.resolve4('www.reload.test'), (x) => x[0] === '192.0.2.4');
+    expect(v).toEqual(['192.0.2.4']);
+    // pino writes asynchronously: wait for the line.
+    await until(async () => log.slice(mid), (l) => l.includes('dmarc-p-none'));
+    expect(log.slice(mid)).toMatch(/"level":40[^\n]*"rule":"dmarc-p-none"/);
+  });
 });
 
 describe('mailns check / import / export', () => {

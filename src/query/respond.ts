@@ -10,6 +10,7 @@ import { MessageWriter, Overflow } from '../wire/writer.js';
 import type { Catalog } from '../zone/zone.js';
 import { lookup, type Outcome, type Placed } from './lookup.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
+import { ResponseCache } from './cache.js';
 
 /** Our EDNS UDP payload size: the DNS Flag Day 2020 value, no IP fragmentation. */
 export const EDNS_UDP_SIZE = 1232;
@@ -27,13 +28,14 @@ export interface Reply {
   bytes: Buffer;
   rcode: number;
   /** For the query log. */
-  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated';
+  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached';
 }
 
 const F_QR = 0x8000, F_AA = 0x0400, F_TC = 0x0200, F_RD = 0x0100, F_CD = 0x0010;
 
 export class Responder {
   private readonly writer = new MessageWriter(Buffer.allocUnsafe(65535));
+  private readonly cache = new ResponseCache();
   private readonly udpSize: number;
 
   constructor(private readonly opts: ResponderOptions) {
@@ -41,14 +43,24 @@ export class Responder {
   }
 
   /** Never throws: a failure inside becomes SERVFAIL. `null` means send nothing. */
-  respond(decoded: Decoded, catalog: Catalog, transport: Transport): Reply | null {
+  /** `raw`, when given, lets identical questions be answered from the response cache. */
+  respond(decoded: Decoded, catalog: Catalog, transport: Transport, raw?: Buffer): Reply | null {
     if (decoded.kind === 'drop') return null;
     if (decoded.kind === 'error') {
       return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
     }
     const q = decoded.query;
+    // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
+    const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
+    const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}`) : '';
+    if (key) {
+      const hit = this.cache.get(catalog, key, raw!, nameLen);
+      if (hit) return { bytes: hit, rcode: hit[3]! & 0xf, outcome: 'cached' };
+    }
     try {
-      return this.answer(q, catalog, transport);
+      const reply = this.answer(q, catalog, transport);
+      if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes));
+      return reply;
     } catch {
       return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
     }

@@ -43,7 +43,7 @@ export class DnsServer {
 
   private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | null => {
     const decoded = decodeQuery(msg);
-    const reply = this.responder.respond(decoded, this.catalog, transport);
+    const reply = this.responder.respond(decoded, this.catalog, transport, msg);
     if (this.log.isLevelEnabled('debug')) {
       const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
       this.log.debug({

@@ -7,7 +7,7 @@
 import type { ZoneModel } from '../config/model.js';
 import { type Name, isSubdomain, lowerName, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, type Severity } from '../util/problem.js';
-import { classToText, typeToText } from '../wire/constants.js';
+import { classToText, TYPE, typeToText } from '../wire/constants.js';
 import { rdataToText, type Rdata } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
 
@@ -37,6 +37,41 @@ export interface LintModule {
 /** Where a finding points: a record of an RRset (by index), a whole RRset, or a place. */
 export type Where = { rrset: RRset; index?: number } | At;
 
+/** One zone's names, built once per zone, for lookups that do not scan every RRset. */
+export interface ZoneIndex {
+  /** RRsets by owner (nameKey), then type. */
+  nodes: Map<string, Map<number, RRset>>;
+  /** Every owner and every empty non-terminal above it, apex included. */
+  names: Set<string>;
+  /** Delegation points below the apex. */
+  cuts: Set<string>;
+  /** Parents of wildcard owners (`*.w` gives w). */
+  wildcards: Set<string>;
+  /** Owners whose host entry already had a reported error: no follow-on findings for them. */
+  tainted: Set<string>;
+}
+
+const INDEXES = new WeakMap<LintZone, ZoneIndex>();
+
+export function zoneIndex(z: LintZone): ZoneIndex {
+  let idx = INDEXES.get(z);
+  if (idx) return idx;
+  idx = { nodes: new Map(), names: new Set([nameKey(z.origin)]), cuts: new Set(), wildcards: new Set(), tainted: new Set() };
+  for (const rs of z.rrsets) {
+    const owner = lowerName(rs.owner);
+    const key = nameKey(owner);
+    let node = idx.nodes.get(key);
+    if (!node) idx.nodes.set(key, (node = new Map()));
+    node.set(rs.type, rs);
+    for (let i = 0; owner.length - i > z.origin.length; i++) idx.names.add(nameKey(owner.slice(i)));
+    if (rs.type === TYPE.NS && owner.length > z.origin.length) idx.cuts.add(key);
+    if (owner[0] === '*') idx.wildcards.add(nameKey(owner.slice(1)));
+  }
+  if (!z.reverse) for (const h of z.model.hosts) if (h.invalid) idx.tainted.add(nameKey(h.owner));
+  INDEXES.set(z, idx);
+  return idx;
+}
+
 export class LintContext {
   private readonly byKey = new Map<string, RRset>();
 
@@ -65,16 +100,9 @@ export class LintContext {
   lookup(name: Name, type: number): { served: boolean; rrset?: RRset; exists: boolean } {
     const z = this.zoneOf(name);
     if (!z) return { served: false, exists: false };
+    const idx = zoneIndex(z);
     const k = nameKey(lowerName(name));
-    const below = k.length;
-    let exists = false;
-    let rrset: RRset | undefined;
-    for (const rs of z.rrsets) {
-      const rk = nameKey(rs.owner);
-      if (rk === k) { exists = true; if (rs.type === type) rrset = rs; }
-      else if (rk.length > below && rk.endsWith('.' + k)) exists = true; // an empty non-terminal
-    }
-    return { served: true, rrset, exists };
+    return { served: true, rrset: idx.nodes.get(k)?.get(type), exists: idx.names.has(k) };
   }
 
   report(ruleId: string, where: Where, message: string, hint?: string): void {

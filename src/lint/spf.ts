@@ -11,7 +11,7 @@ import { TYPE } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import { addressToBigint, formatAddress } from '../synth/reverse/network.js';
-import { type LintContext, type LintModule, type LintZone, type RuleInfo, txtStrings } from './rule.js';
+import { type LintContext, type LintModule, type RuleInfo, txtStrings, zoneIndex } from './rule.js';
 
 import { isSpfText, parseSpf, type Mechanism, type Modifier, type Qualifier, type Term } from './spf-syntax.js';
 
@@ -39,36 +39,6 @@ type Found = { kind: 'unknown' } | { kind: 'void' } | { kind: 'found'; rrset: RR
 const UNKNOWN: Found = { kind: 'unknown' };
 const VOID: Found = { kind: 'void' };
 
-/** One zone's names, for lookups that do not scan every RRset (a zone may hold many SPF records). */
-interface ZoneIndex {
-  rrsets: Map<string, RRset>;
-  /** Every owner and every empty non-terminal above it. */
-  names: Set<string>;
-  /** Delegation points below the apex. */
-  cuts: Set<string>;
-  /** Parents of wildcard owners (`*.w` gives w). */
-  wildcards: Set<string>;
-}
-
-const INDEXES = new WeakMap<LintZone, ZoneIndex>();
-
-function indexOf(z: LintZone): ZoneIndex {
-  let idx = INDEXES.get(z);
-  if (idx) return idx;
-  idx = { rrsets: new Map(), names: new Set(), cuts: new Set(), wildcards: new Set() };
-  for (const rs of z.rrsets) {
-    const owner = lowerName(rs.owner);
-    const key = nameKey(owner);
-    idx.rrsets.set(`${key}/${rs.type}`, rs);
-    for (let i = 0; owner.length - i > z.origin.length; i++) idx.names.add(nameKey(owner.slice(i)));
-    idx.names.add(nameKey(z.origin));
-    if (rs.type === TYPE.NS && owner.length > z.origin.length) idx.cuts.add(key);
-    if (owner[0] === '*') idx.wildcards.add(nameKey(owner.slice(1)));
-  }
-  INDEXES.set(z, idx);
-  return idx;
-}
-
 /**
  * `type` at `name` as our zones would answer it, following CNAMEs in our
  * zones. Unknown when no zone of ours is authoritative for the name (not
@@ -77,16 +47,16 @@ function indexOf(z: LintZone): ZoneIndex {
 function resolve(ctx: LintContext, name: Name, type: number, hops = 0): Found {
   const z = ctx.zoneOf(name);
   if (!z || hops > 8) return UNKNOWN;
-  const idx = indexOf(z);
+  const idx = zoneIndex(z);
   const lname = lowerName(name);
   // The name and its ancestors inside the zone, closest first.
   const keys: string[] = [];
   for (let i = 0; lname.length - i > z.origin.length; i++) keys.push(nameKey(lname.slice(i)));
   if (keys.some((k) => idx.cuts.has(k))) return UNKNOWN;
   const key = nameKey(lname);
-  const rrset = idx.rrsets.get(`${key}/${type}`);
+  const rrset = idx.nodes.get(key)?.get(type);
   if (rrset) return { kind: 'found', rrset };
-  const cname = idx.rrsets.get(`${key}/${TYPE.CNAME}`);
+  const cname = idx.nodes.get(key)?.get(TYPE.CNAME);
   if (cname && type !== TYPE.CNAME) {
     const p = cname.rdatas[0]?.parts[0];
     return p && !Buffer.isBuffer(p) ? resolve(ctx, p.name, type, hops + 1) : UNKNOWN;

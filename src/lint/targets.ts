@@ -13,7 +13,7 @@ import { type Name, isSubdomain, lowerName, nameKey, nameToText } from '../util/
 import { TYPE, typeToText } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import type { LintContext, LintModule, LintZone, RuleInfo } from './rule.js';
+import { zoneIndex, type LintContext, type LintModule, type LintZone, type RuleInfo } from './rule.js';
 
 const RULES: RuleInfo[] = [
   { id: 'mx-ip', severity: 'error', rfc: 'RFC 5321 §5.1', summary: 'an MX exchange looks like an IP address (e.g. 192.0.2.1.example.com. from a forgotten trailing dot, or an all-numeric name)' },
@@ -27,34 +27,6 @@ const RULES: RuleInfo[] = [
   { id: 'ns-count', severity: 'warning', rfc: 'RFC 1034 §4.1, RFC 2182 §5', summary: 'fewer than two NS records at the zone apex' },
   { id: 'ns-glue', severity: 'error', rfc: 'RFC 1034 §4.2.1, RFC 9471', summary: 'an in-zone nameserver has no A or AAAA in the zone' },
 ];
-
-/** Per zone: RRsets by owner, every existing name (empty non-terminals too), the delegation points. */
-interface ZoneIndex {
-  nodes: Map<string, Map<number, RRset>>;
-  names: Set<string>;
-  cuts: Set<string>;
-  /** Owners (nameKey) whose host entry had a reported error: no follow-on findings for them. */
-  tainted: Set<string>;
-}
-
-const indexes = new WeakMap<LintZone, ZoneIndex>();
-
-function indexOf(z: LintZone): ZoneIndex {
-  let idx = indexes.get(z);
-  if (idx) return idx;
-  idx = { nodes: new Map(), names: new Set(), cuts: new Set(), tainted: new Set() };
-  for (const rs of z.rrsets) {
-    const k = nameKey(rs.owner);
-    let node = idx.nodes.get(k);
-    if (!node) idx.nodes.set(k, node = new Map());
-    node.set(rs.type, rs);
-    for (let n: Name = rs.owner; n.length >= z.origin.length; n = n.slice(1)) idx.names.add(nameKey(n));
-    if (rs.type === TYPE.NS && rs.owner.length > z.origin.length) idx.cuts.add(k);
-  }
-  if (!z.reverse) for (const h of z.model.hosts) if (h.invalid) idx.tainted.add(nameKey(h.owner));
-  indexes.set(z, idx);
-  return idx;
-}
 
 interface Resolved {
   zone: LintZone;
@@ -72,7 +44,7 @@ function resolve(ctx: LintContext, name: Name): Resolved | undefined {
   const lt = lowerName(name);
   const zone = ctx.zoneOf(lt);
   if (!zone) return undefined;
-  const idx = indexOf(zone);
+  const idx = zoneIndex(zone);
   const key = nameKey(lt);
   const tainted = idx.tainted.has(key);
   let delegated = false;
@@ -159,7 +131,7 @@ function checkNs(ctx: LintContext, rs: RRset): void {
     // RFC 1034 §4.2.1 / RFC 9471: an in-zone nameserver needs its address here (as
     // glue below a delegation), or nobody can reach it; a wildcard gives no glue.
     const here = ctx.get(t, TYPE.A) ?? ctx.get(t, TYPE.AAAA);
-    if (isSubdomain(t, origin) && !here && !indexOf(ctx.zone).tainted.has(nameKey(t))) {
+    if (isSubdomain(t, origin) && !here && !zoneIndex(ctx.zone).tainted.has(nameKey(t))) {
       ctx.report('ns-glue', { rrset: rs, index: i }, `nameserver ${nameToText(t)} is inside ${nameToText(origin)} but has no A or AAAA here`,
         `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.53}`);
     }

@@ -72,6 +72,7 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(schema);
 
 const DEFAULT_TTL = 3600;
+const NAME_HINT = 'a name is labels of at most 63 octets joined by dots (mail, mail.example.com.); a trailing dot makes it absolute, without one it is relative to the zone';
 // SOA timers within the RFC 1912 §2.2 ranges.
 const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
 
@@ -94,7 +95,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   try {
     origin = lowerName(parseName(zoneText.endsWith('.') ? zoneText : zoneText + '.'));
   } catch (e) {
-    problems.push(problem(src.at(['zone']), 'name', `zone "${zoneText}": ${(e as Error).message}`));
+    problems.push(problem(src.at(['zone']), 'name', `zone "${zoneText}": ${(e as Error).message}`, NAME_HINT));
   }
   if (problems.some((p) => p.rule !== 'schema')) return { problems };
   // Schema errors do not stop here: the checks below skip what has the wrong
@@ -216,7 +217,7 @@ function name(ctx: Ctx, path: Path, text: string): Name {
   try {
     return parseName(text, ctx.origin);
   } catch (e) {
-    ctx.problems.push(problem(ctx.src.at(path), 'name', `"${text}": ${(e as NameError).message}`));
+    ctx.problems.push(problem(ctx.src.at(path), 'name', `"${text}": ${(e as NameError).message}`, NAME_HINT));
     return ctx.origin;
   }
 }

@@ -74,7 +74,9 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
   const soa = (): Placed[] => [{ owner: zone.origin, rrset: zone.negativeSoa }];
   let owner: Name = qname;
   let name: Name = lname;
-  const visited = new Set<ZoneNode>();
+  // Nodes seen along a CNAME chain; made only when a chain is followed (most queries have none).
+  let visited: Set<ZoneNode> | undefined;
+  let first: ZoneNode | undefined;
   for (let step = 1; ; step++) {
     const d = descend(zone, name, qtype);
     if (d.kind === 'nxdomain') {
@@ -91,8 +93,12 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
       return out;
     }
     const node = d.node;
-    if (visited.has(node)) return out; // CNAME loop: answer what we have (RFC 1034 §3.6.2)
-    visited.add(node);
+    if (step === 1) first = node;
+    else {
+      visited ??= new Set<ZoneNode>([first!]);
+      if (visited.has(node)) return out; // CNAME loop: answer what we have (RFC 1034 §3.6.2)
+      visited.add(node);
+    }
     if (qtype === TYPE.ANY) {
       if (node.rrsets.size === 0) break;
       for (const rs of sortedRRsets(node)) out.answer.push({ owner, rrset: rs });

@@ -1,19 +1,11 @@
 /** Bad input gets a clear error with file:line:col, and every error at once. */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadZones } from '../../src/server/load.js';
+import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/util/problem.js';
-
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
+import { loadYaml } from '../helpers/zones.js';
 
 function load(files: Record<string, string>) {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-cfg-'));
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
-  const r = loadZones([dir]);
-  return { ...r, lines: r.problems.map((p) => formatProblem(p).replace(dir + '/', '')) };
+  const r = loadYaml(files);
+  return { ...r, lines: r.problems.map((p) => formatProblem(p).replace(r.dir + '/', '')) };
 }
 
 const HEAD = 'zone: t.test.\nnameservers: [ns1.t.test., ns.example.]\nhosts:\n  ns1: {ipv4: 192.0.2.1}\n';

@@ -4,7 +4,7 @@
  * the private key and verifies it against the key record it fetches from
  * mailns (Debian python3-dkim, python3-nacl, python3-dnspython).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

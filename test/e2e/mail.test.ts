@@ -5,16 +5,16 @@
  * resolver (c-ares), ISC dig, openssl (TLSA digest, DKIM key DER), pyspf
  * (SPF evaluation) and dkimpy (DKIM key parsing and verification).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { Resolver } from 'node:dns/promises';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Resolver } from 'node:dns/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { requireTool } from '../helpers/nsd.js';
-import { startServer, type Running } from '../helpers/server.js';
+import { resolverFor, startServer, type Running } from '../helpers/server.js';
 
 import { mailcheck, requireModules } from '../helpers/mailcheck.js';
 
@@ -43,8 +43,7 @@ let srv: Running;
 let r: Resolver;
 beforeAll(async () => {
   srv = await startServer(['zones']);
-  r = new Resolver({ timeout: 2000, tries: 1 });
-  r.setServers([`127.0.0.1:${srv.port}`]);
+  r = resolverFor(srv.port);
 });
 afterAll(async () => srv?.stop());
 

@@ -1,15 +1,14 @@
 /** The example zone through Node's own stub resolver (c-ares), over real sockets. */
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Running } from '../helpers/server.js';
+import { resolverFor, startServer, type Running } from '../helpers/server.js';
 
 let srv: Running;
 let r: Resolver;
 
 beforeAll(async () => {
   srv = await startServer(['zones']);
-  r = new Resolver({ timeout: 2000, tries: 1 });
-  r.setServers([`127.0.0.1:${srv.port}`]);
+  r = resolverFor(srv.port);
 });
 afterAll(async () => srv?.stop());
 

@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Resolver } from 'node:dns/promises';
 import { pino } from 'pino';
 import { loadZones, type LoadResult } from '../../src/server/load.js';
 import { DnsServer, type ServerOptions } from '../../src/server/server.js';
@@ -30,6 +31,13 @@ export async function startServer(paths: string[], opts: Partial<ServerOptions> 
   await server.start();
   const port = server.bound.udp[0]!.port;
   return { port, host: '127.0.0.1', loaded, server, stop: () => server.stop() };
+}
+
+/** Node's stub resolver (c-ares), asking only our server: a client we did not write. */
+export function resolverFor(port: number, host = '127.0.0.1', timeout = 2000): Resolver {
+  const r = new Resolver({ timeout, tries: 1 });
+  r.setServers([host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`]);
+  return r;
 }
 
 /** Writes YAML texts (file name → content) to a temp dir and serves it. */

@@ -1,24 +1,13 @@
 /** DKIM lint rules (src/lint/dkim.ts): keys made here with node:crypto, one failing and one passing zone per rule. */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { findingLines, loadYaml } from '../helpers/zones.js';
 import { loadZones } from '../../src/server/load.js';
 
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
-
-function load(text: string) {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-dkim-'));
-  writeFileSync(join(dir, 'k.test.yaml'), text);
-  return loadZones([dir]);
-}
+const load = (text: string) => loadYaml({ 'k.test.yaml': text });
 
 /** Every problem as "severity rule line". */
-function findings(text: string): string[] {
-  return load(text).problems.map((p) => `${p.severity} ${p.rule} ${p.line}`);
-}
+const findings = (text: string): string[] => findingLines(load(text).problems);
 
 /** Lines 1-3; records start on line 4. */
 const HEAD = 'zone: k.test.\nnameservers: [ns1.example., ns2.example.]\nrecords:\n';

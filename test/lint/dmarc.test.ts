@@ -1,24 +1,17 @@
 /** DMARC lint rules (src/lint/dmarc.ts): one failing and one passing zone per rule, every finding listed. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { findingLines, loadYaml } from '../helpers/zones.js';
 import { loadZones } from '../../src/server/load.js';
-
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
+import { join } from 'node:path';
 
 /** Loads zone files given by name (a lone string is d.test.yaml) from a fresh directory. */
 function load(files: Record<string, string> | string) {
-  const all = typeof files === 'string' ? { 'd.test.yaml': files } : files;
-  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-dmarc-'));
-  for (const [n, t] of Object.entries(all)) writeFileSync(join(dir, n), t);
-  return loadZones([dir]);
+  return loadYaml(typeof files === 'string' ? { 'd.test.yaml': files } : files);
 }
 
 /** Every problem as "severity rule line". */
 function findings(files: Record<string, string> | string): string[] {
-  return load(files).problems.map((p) => `${p.severity} ${p.rule} ${p.line}`);
+  return findingLines(load(files).problems);
 }
 
 /** Lines 1-3; records start on line 4. */

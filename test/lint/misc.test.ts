@@ -3,28 +3,17 @@
  * zone that trips it and one that does not, as the exact list of the
  * module's findings ("severity rule line").
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { miscRules } from '../../src/lint/misc.js';
 import { loadZones, type LoadResult } from '../../src/server/load.js';
+import { findingLines, loadYaml } from '../helpers/zones.js';
 
 const IDS = new Set(miscRules.rules.map((r) => r.id));
 
-/** Loads one zone file from a temp dir (removed again). */
-function load(text: string): LoadResult {
-  const dir = mkdtempSync(join(tmpdir(), 'mailns-lint-misc-'));
-  try {
-    writeFileSync(join(dir, 't.test.yaml'), text);
-    return loadZones([dir]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const load = (text: string): LoadResult => loadYaml({ 't.test.yaml': text });
 
 function lint(text: string): string[] {
-  return load(text).problems.filter((p) => IDS.has(p.rule)).map((p) => `${p.severity} ${p.rule} ${p.line}`);
+  return findingLines(load(text).problems, IDS);
 }
 
 /** Line 1 zone, 2 nameservers, 3 hosts:, 4 mail, then `rest` from line 5. */

@@ -1,17 +1,14 @@
 /** SPF lint (RFC 7208): each rule with a zone that trips it and one that does not. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadZones } from '../../src/server/load.js';
 import { parseSpf } from '../../src/lint/spf.js';
+import { loadYaml } from '../helpers/zones.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/lint/spf');
 
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
 
 /**
  * A zone file: line 1 zone, 2 nameservers, 3 records:, then `lines` from
@@ -23,9 +20,7 @@ function zone(origin: string, lines: string[], tail = ''): string {
 
 /** Loads the files from a temp dir; every finding as "severity rule line". */
 function lint(files: Record<string, string>): string[] {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-spf-'));
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
-  return findings(loadZones([dir]).problems);
+  return findings(loadYaml(files).problems);
 }
 
 function findings(ps: { severity: string; rule: string; line: number; file: string }[]): string[] {

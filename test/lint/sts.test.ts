@@ -1,28 +1,17 @@
 /** MTA-STS and TLS-RPT lint rules (src/lint/sts.ts): one failing and one passing zone per rule. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/config/model.js';
 import { parseYaml } from '../../src/config/source.js';
 import { lintZones } from '../../src/lint/index.js';
-import { loadZones } from '../../src/server/load.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords } from '../../src/synth/index.js';
 import { synthesizeIntent } from '../../src/synth/mail/index.js';
+import { findingLines, loadYaml } from '../helpers/zones.js';
+import { loadZones } from '../../src/server/load.js';
 
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
-
-function load(text: string) {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-sts-'));
-  writeFileSync(join(dir, 's.test.yaml'), text);
-  return loadZones([dir]);
-}
+const load = (text: string) => loadYaml({ 's.test.yaml': text });
 
 /** Every problem as "severity rule line". */
-function findings(text: string): string[] {
-  return load(text).problems.map((p) => `${p.severity} ${p.rule} ${p.line}`);
-}
+const findings = (text: string): string[] => findingLines(load(text).problems);
 
 /** Lines 1-3; records start on line 4. */
 const HEAD = 'zone: s.test.\nnameservers: [ns1.example., ns2.example.]\nrecords:\n';

@@ -3,23 +3,15 @@
  * that trips it and one that does not, as the exact list of the module's
  * findings ("severity rule line").
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { targetsRules } from '../../src/lint/targets.js';
 import { loadZones, type LoadResult } from '../../src/server/load.js';
+import { loadYaml } from '../helpers/zones.js';
 
 const IDS = new Set(targetsRules.rules.map((r) => r.id));
 
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
-
-function load(files: Record<string, string>): LoadResult {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-targets-'));
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
-  return loadZones([dir]);
-}
+const load = (files: Record<string, string>): LoadResult => loadYaml(files);
 
 /** This module's findings, "severity rule line" (with the file name when `files`). */
 function lint(files: Record<string, string>, withFile = false): string[] {

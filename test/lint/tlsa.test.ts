@@ -3,25 +3,16 @@
  * that does not, as the exact list of the module's findings
  * ("severity rule line").
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tlsaRules } from '../../src/lint/tlsa.js';
 import { loadZones, type LoadResult } from '../../src/server/load.js';
+import { findingLines, loadYaml } from '../helpers/zones.js';
 
 const IDS = new Set(tlsaRules.rules.map((r) => r.id));
 
-let dir = '';
-afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
+const load = (text: string): LoadResult => loadYaml({ 't.test.yaml': text });
 
-function load(text: string): LoadResult {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-lint-tlsa-'));
-  writeFileSync(join(dir, 't.test.yaml'), text);
-  return loadZones([dir]);
-}
-
-const show = (ps: { severity: string; rule: string; line: number }[]) => ps.filter((p) => IDS.has(p.rule)).map((p) => `${p.severity} ${p.rule} ${p.line}`);
+const show = (ps: { severity: string; rule: string; line: number }[]) => findingLines(ps, IDS);
 const lint = (text: string) => show(load(text).problems);
 
 /** Line 1 zone, 2 nameservers, 3 hosts:, 4 mail, 5 www, then `rest` from line 6. */

@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadZones } from '../../src/server/load.js';
 import { exportZone } from '../../src/zone/export.js';
+import { loadYaml } from '../helpers/zones.js';
 
 let dir = '';
 afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); dir = ''; });
 
 function load(files: Record<string, string>) {
-  dir = mkdtempSync(join(tmpdir(), 'mailns-mail-'));
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
-  const r = loadZones([dir]);
+  const r = loadYaml(files);
   const text = r.zones.map((z) => exportZone(z.zone)).join('');
   const lines = text.split('\n').filter((l) => l && !l.startsWith('$')).map((l) => l.split('\t').join(' '));
   return { ...r, lines, errors: r.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.col} ${p.rule}`) };

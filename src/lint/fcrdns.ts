@@ -6,7 +6,7 @@
  * in a zone we serve must be confirmed by that zone.
  */
 import type { ZoneModel } from '../config/model.js';
-import { type Name, isSubdomain, lowerName, nameKey, nameToText, parseName } from '../util/name.js';
+import { type Name, lowerName, nameToText, parseName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget, rdataToText } from '../wire/rdata.js';
@@ -132,4 +132,3 @@ export function checkFcrdns(models: readonly ZoneModel[], catalog: Catalog, reve
   return out;
 }
 
-export { isSubdomain, nameKey };

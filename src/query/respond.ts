@@ -3,7 +3,7 @@
  * (RFC 6891), zone selection, the lookup, and truncation to the client's
  * size at RRset boundaries (RFC 2181 §9).
  */
-import { lowerName, type Name } from '../util/name.js';
+import { lowerName } from '../util/name.js';
 import { CLASS, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
@@ -210,4 +210,3 @@ export class Responder {
   }
 }
 
-export type { Name };

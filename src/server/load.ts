@@ -139,8 +139,7 @@ export function loadZones(paths: string[]): LoadResult {
   const lint = lintZones(lintZonesIn);
   pending.forEach((p, i) => {
     const rrsets = rrsetsOf[i]!;
-    const tainted = new Set(p.reverse ? [] : p.model.hosts.filter((h) => h.invalid).map((h) => nameKey(h.owner)));
-    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets, tainted), lint.silenced), ...lint.findings[i]!);
+    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets), lint.silenced), ...lint.findings[i]!);
   });
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
   const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname']);

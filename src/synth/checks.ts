@@ -9,12 +9,8 @@ function at(s: readonly Source[]) {
   return { file: first.file, line: first.line, col: first.col };
 }
 
-/**
- * `_tainted`: owners (nameKey) whose config already has a reported error. No
- * check here needs it any more: the MX, SRV and NS target checks that did are
- * lint rules now (src/lint/targets.ts), which read it from the model.
- */
-export function checkZone(origin: Name, rrsets: readonly RRset[], _tainted: ReadonlySet<string> = new Set()): Problem[] {
+/** Structural rules of one zone (CNAME placement, data hidden below a cut, DNAME). */
+export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
   const problems: Problem[] = [];
   const byOwner = new Map<string, RRset[]>();
   for (const rs of rrsets) {

@@ -8,7 +8,6 @@ import { type Name, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { CLASS, TYPE, typeFromText, typeToText, isMetaType } from '../wire/constants.js';
 import { type Rdata, parseRdata, RdataError } from '../wire/rdata.js';
-import { charStringToText, tokenize } from '../wire/text.js';
 import { makeRRset, type RRset, type Source } from '../wire/rrset.js';
 import type { ZoneModel } from '../config/model.js';
 import { valueTokens } from './values.js';
@@ -185,4 +184,3 @@ export function synthesizeRecords(model: ZoneModel, out: RRsetCollector): void {
   }
 }
 
-export { charStringToText, tokenize };

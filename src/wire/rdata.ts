@@ -4,7 +4,7 @@
  * Anything not in the table is still publishable as RFC 3597 `\# len hex`.
  */
 import { isIP } from 'node:net';
-import { type Name, nameToText, nameToWire, parseName, labelToText } from '../util/name.js';
+import { type Name, nameToText, nameToWire, parseName } from '../util/name.js';
 import { parseDuration } from '../util/ttl.js';
 import { TYPE, typeFromText, typeToText } from './constants.js';
 import { charStringOctets, charStringToText, tokenize } from './text.js';
@@ -292,4 +292,3 @@ function compressV6(g: string[]): string {
   return g.slice(0, best).join(':') + '::' + g.slice(best + bestLen).join(':');
 }
 
-export { labelToText };

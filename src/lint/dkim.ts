@@ -32,7 +32,7 @@ const TAG_VALUE = /^([\x21-\x3a\x3c-\x7e]+([ \t\r\n]+[\x21-\x3a\x3c-\x7e]+)*)?$/
 export const dkimRules: LintModule = {
   rules: RULES,
   run(ctx) {
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       // <selector>._domainkey.<domain>: a selector of at least one label (a wildcard too);
       // _adsp._domainkey is the historic ADSP record (RFC 5617), not a key.
       const at = rs.owner.indexOf('_domainkey');

@@ -45,7 +45,7 @@ interface Tag { name: string; value: string }
 export const dmarcRules: LintModule = {
   rules: RULES,
   run(ctx) {
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       if (rs.type === TYPE.TXT && rs.owner[0] === '_dmarc') checkRRset(ctx, rs);
     }
   },
@@ -181,15 +181,15 @@ function checkAuthorization(ctx: LintContext, rs: RRset, i: number, policyDomain
   if (isSubdomain(dest, policyDomain) || isSubdomain(dest, ctx.zone.origin)) return;
   const authName = [...policyDomain, '_report', '_dmarc', ...dest];
   const record = `${nameToText(authName)} TXT "v=DMARC1"`;
-  const exact = ctx.lookup(authName, TYPE.TXT);
-  if (!exact.served) {
+  // The resolver's question, answered by the exact name or the wildcard *._report._dmarc.<destination>.
+  const r = ctx.ask(authName, TYPE.TXT);
+  if (r.kind === 'refused' || r.kind === 'referral') {
     ctx.report('dmarc-report-auth-external', { rrset: rs, index: i },
       `reports go to ${nameToText(dest)}, a domain we do not serve: receivers send them only if its owner publishes ${record}`,
       `ask the owner of ${nameToText(dest)} to publish it (a report provider usually has)`);
     return;
   }
-  const authorizes = (r?: RRset) => !!r && r.rdatas.some((rd) => VERSION.test(txtText(rd)));
-  if (authorizes(exact.rrset) || authorizes(ctx.lookup(['*', '_report', '_dmarc', ...dest], TYPE.TXT).rrset)) return;
+  if (r.kind === 'success' && r.rrset!.rdatas.some((rd) => VERSION.test(txtText(rd)))) return;
   const z = ctx.zoneOf(dest)!;
   ctx.report('dmarc-report-auth', { rrset: rs, index: i },
     `reports go to ${nameToText(dest)}, but ${nameToText(z.origin)} (served here) lacks ${record}: receivers will not send them`,

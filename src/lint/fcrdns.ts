@@ -5,15 +5,13 @@
  * A/AAAA holds that address again. And every PTR we publish whose target is
  * in a zone we serve must be confirmed by that zone.
  */
-import type { ZoneModel } from '../config/model.js';
 import { type Name, lowerName, nameToText, parseName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget, rdataToText } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import type { Catalog } from '../zone/zone.js';
 import { addressOfReverseName, addressToBigint, contains, formatAddress, reverseLabels, type Network } from '../synth/reverse/network.js';
-import type { RuleInfo } from './rule.js';
+import { servedRRsets, type LintView, type LintZone, type RuleInfo } from './rule.js';
 
 export const FCRDNS_RULES: RuleInfo[] = [
   { id: 'fcrdns', severity: 'warning', rfc: 'RFC 8601 §2.7.3', summary: 'an MX or SPF host address has no PTR in our reverse zone, or its PTR does not point back' },
@@ -22,64 +20,46 @@ export const FCRDNS_RULES: RuleInfo[] = [
 ];
 
 /** A reverse zone we load: enough to find the PTR owner of an address (RFC 2317 zones put it at <last octet>.<zone>). */
-export interface ReverseInfo { origin: Name; net: Network; classless: boolean; rrsets: readonly RRset[] }
+export interface ReverseInfo { lint: LintZone; net: Network; classless: boolean }
 
-type Local = { kind: 'outside' } | { kind: 'delegated' } | { kind: 'missing' } | { kind: 'found'; rrset: RRset };
-
-/** `type` at `name` in our zones (stored or generic), following in-zone CNAMEs; says when the answer is not ours to give. */
-function local(catalog: Catalog, name: Name, type: number): Local {
-  let n = lowerName(name);
-  for (let i = 0; i < 8; i++) {
-    const zone = catalog.findZone(n);
-    if (!zone) return { kind: 'outside' };
-    if (zone.delegated(n)) return { kind: 'delegated' };
-    const node = zone.authoritativeNode(n) ?? zone.synthesize(n);
-    if (!node) return { kind: 'missing' };
-    const rs = node.rrsets.get(type);
-    if (rs) return { kind: 'found', rrset: rs };
-    const cname = node.rrsets.get(TYPE.CNAME);
-    const p = cname?.rdatas[0]?.parts[0];
-    if (!p || Buffer.isBuffer(p)) return { kind: 'missing' };
-    n = lowerName(p.name);
-  }
-  return { kind: 'missing' };
-}
-
-function addresses(catalog: Catalog, name: Name): string[] | undefined {
+/** The addresses a resolver asking us gets for `name` (CNAMEs followed); undefined when no zone of ours answers for it. */
+function addresses(view: LintView, name: Name): string[] | undefined {
   const out: string[] = [];
   let served = false;
   for (const type of [TYPE.A, TYPE.AAAA]) {
-    const r = local(catalog, name, type);
-    if (r.kind !== 'outside') served = true;
-    if (r.kind === 'found') for (const rd of r.rrset.rdatas) out.push(rdataToText(type, rd.wire));
+    const r = view.ask(name, type);
+    if (r.kind !== 'refused') served = true;
+    if (r.kind === 'success') for (const rd of r.rrset!.rdatas) out.push(rdataToText(type, rd.wire));
   }
   return served ? out : undefined;
 }
 
 function ptrNames(rs: RRset): Name[] {
-  return rs.rdatas.map((rd) => rd.parts[0]).filter((p): p is { name: Name } => !!p && !Buffer.isBuffer(p)).map((p) => p.name);
+  return rs.rdatas.map((rd) => rdataTarget(TYPE.PTR, rd)).filter((p): p is Name => !!p);
 }
 
 /** The owner of an address's PTR: in an RFC 2317 zone we serve, <last octet>.<zone>; otherwise the in-addr/ip6 name. */
 function ptrOwner(addr: string, reverses: readonly ReverseInfo[]): Name {
   const a = addressToBigint(addr)!;
   const classless = reverses.find((r) => r.classless && contains(r.net, a.family, a.value));
-  if (classless) return [String(Number(a.value & 255n)), ...classless.origin];
+  if (classless) return [String(Number(a.value & 255n)), ...classless.lint.origin];
   return reverseLabels(a.family, a.value);
 }
 
-function confirms(catalog: Catalog, ptr: Name, addr: string): boolean {
-  return (addresses(catalog, ptr) ?? []).includes(addr);
+function confirms(view: LintView, ptr: Name, addr: string): boolean {
+  return (addresses(view, ptr) ?? []).includes(addr);
 }
 
-export function checkFcrdns(models: readonly ZoneModel[], catalog: Catalog, reverses: readonly ReverseInfo[]): Problem[] {
+/** The forward zones' MX and SPF hosts against the reverse zones, and every PTR we serve against the forward zones. */
+export function checkFcrdns(view: LintView, reverses: readonly ReverseInfo[]): Problem[] {
   const out: Problem[] = [];
-  for (const m of models) {
-    if (!m.forward) continue;
+  for (const z of view.zones) {
+    const m = z.model;
+    if (z.reverse || !m.forward) continue;
     const hosts: { name: Name; at: At }[] = [];
     // The MX hosts as published (records: may have replaced what mail.mx made).
-    const apex = catalog.findZone(m.origin)?.authoritativeNode(m.origin);
-    const mx = apex?.rrsets.get(TYPE.MX);
+    const apex = view.ask(m.origin, TYPE.MX);
+    const mx = apex.kind === 'success' && apex.cnames.length === 0 ? apex.rrset : undefined;
     mx?.rdatas.forEach((rd, i) => {
       const t = rdataTarget(TYPE.MX, rd);
       const s = mx.sources[i] ?? mx.sources[0];
@@ -92,36 +72,36 @@ export function checkFcrdns(models: readonly ZoneModel[], catalog: Catalog, reve
     const seen = new Set<string>();
     for (const h of hosts) {
       const host = nameToText(h.name);
-      for (const addr of addresses(catalog, h.name) ?? []) {
+      for (const addr of addresses(view, h.name) ?? []) {
         if (seen.has(addr + host)) continue;
         seen.add(addr + host);
         const owner = ptrOwner(addr, reverses);
-        const r = local(catalog, owner, TYPE.PTR);
-        if (r.kind === 'outside' || r.kind === 'delegated') {
-          const why = r.kind === 'outside' ? 'in a reverse zone we do not serve' : 'in a part of our reverse zone delegated to another server';
+        const r = view.ask(owner, TYPE.PTR);
+        if (r.kind === 'refused' || r.kind === 'referral') {
+          const why = r.kind === 'refused' ? 'in a reverse zone we do not serve' : 'in a part of our reverse zone delegated to another server';
           out.push(problem(h.at, 'fcrdns-isp', `${addr} of ${host} is ${why}`, `ask for: ${nameToText(owner)} PTR ${host}`, 'info'));
-        } else if (r.kind === 'missing') {
+        } else if (r.kind !== 'success') {
           out.push(problem(h.at, 'fcrdns', `${addr} of ${host} has no PTR; receivers reject mail from addresses without one`, `let the host claim it (remove ptr: none) or set reverse[].ptr for ${addr}`, 'warning'));
         } else {
-          const ptrs = ptrNames(r.rrset);
-          if (!ptrs.some((p) => confirms(catalog, p, addr))) {
+          const ptrs = ptrNames(r.rrset!);
+          if (!ptrs.some((p) => confirms(view, p, addr))) {
             out.push(problem(h.at, 'fcrdns', `${addr} of ${host}: PTR ${ptrs.map(nameToText).join(', ')} does not point back to ${addr} (forward-confirmed reverse DNS fails)`, `make the PTR ${host}, or give the PTR name this address`, 'warning'));
           }
         }
       }
     }
   }
-  // Every stored PTR whose target we serve must be confirmed by our own data.
+  // Every PTR we serve whose target we serve must be confirmed by our own data.
   for (const r of reverses) {
-    for (const rs of r.rrsets) {
+    for (const rs of servedRRsets(view, r.lint)) {
       if (rs.type !== TYPE.PTR) continue;
-      const a = addressOfReverseName(rs.owner, r.origin, r.net, r.classless);
+      const a = addressOfReverseName(rs.owner, r.lint.origin, r.net, r.classless);
       if (!a || a.prefix !== r.net.bits) continue;
       const addr = formatAddress(r.net.family, a.value);
       rs.rdatas.forEach((rd, i) => {
-        const t = rdataTarget(TYPE.PTR, rd) ?? ptrNames({ ...rs, rdatas: [rd] })[0];
+        const t = rdataTarget(TYPE.PTR, rd);
         if (!t) return;
-        const got = addresses(catalog, t);
+        const got = addresses(view, t);
         if (got === undefined || got.includes(addr)) return;
         const s = rs.sources[i] ?? rs.sources[0];
         if (!s) return;
@@ -131,4 +111,3 @@ export function checkFcrdns(models: readonly ZoneModel[], catalog: Catalog, reve
   }
   return out;
 }
-

@@ -3,8 +3,9 @@
  * alike). A zone silences a rule with `lint: {ignore: {rule-id: "why"}}`;
  * silenced findings are kept apart with the reason, for check --verbose.
  */
+import type { ZoneModel } from '../config/model.js';
 import { type Problem } from '../util/problem.js';
-import { LintContext, type LintModule, type LintZone, type RuleInfo } from './rule.js';
+import { LintContext, type LintModule, type LintView, type LintZone, type RuleInfo } from './rule.js';
 import { spfRules } from './spf.js';
 import { dmarcRules } from './dmarc.js';
 import { dkimRules } from './dkim.js';
@@ -23,28 +24,28 @@ export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
 
 export interface Silenced { problem: Problem; reason: string }
 
-/** Runs every module over every zone; returns findings per zone (same order) and what was silenced. */
-export function lintZones(zones: readonly LintZone[]): { findings: Problem[][]; silenced: Silenced[] } {
+/** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
+export function lintZones(view: LintView): { findings: Problem[][]; silenced: Silenced[] } {
   const silenced: Silenced[] = [];
-  const findings = zones.map((zone) => {
+  const findings = view.zones.map((zone) => {
     const out: Problem[] = [];
-    const ctx = new LintContext(zone, zones, RULES, out);
+    const ctx = new LintContext(zone, view, RULES, out);
     for (const m of MODULES) m.run(ctx);
-    return applyIgnores(zone, out, silenced);
+    return applyIgnores(zone.model, out, silenced);
   });
   return { findings, silenced };
 }
 
 /** lint.ignore naming a rule that does not exist is a mistake too (a typo silences nothing). */
-export function unknownIgnores(zone: LintZone, known: ReadonlySet<string>): Problem[] {
-  return Object.keys(zone.model.lint?.ignore ?? {}).filter((id) => !RULES.has(id) && !known.has(id)).map((id) => ({
-    ...zone.model.at(['lint', 'ignore', id], true), severity: 'warning' as const, rule: 'lint-ignore-unknown',
+export function unknownIgnores(model: ZoneModel, known: ReadonlySet<string>): Problem[] {
+  return Object.keys(model.lint?.ignore ?? {}).filter((id) => !RULES.has(id) && !known.has(id)).map((id) => ({
+    ...model.at(['lint', 'ignore', id], true), severity: 'warning' as const, rule: 'lint-ignore-unknown',
     message: `lint.ignore names "${id}", which is no rule`, hint: 'see the rule table in the README, or mailns check --format json',
   }));
 }
 
-export function applyIgnores(zone: LintZone, found: Problem[], silenced: Silenced[]): Problem[] {
-  const ignore = zone.model.lint?.ignore ?? {};
+export function applyIgnores(model: ZoneModel, found: Problem[], silenced: Silenced[]): Problem[] {
+  const ignore = model.lint?.ignore ?? {};
   return found.filter((p) => {
     const reason = ignore[p.rule];
     if (reason === undefined) return true;
@@ -53,4 +54,5 @@ export function applyIgnores(zone: LintZone, found: Problem[], silenced: Silence
   });
 }
 
-export type { LintZone, RuleInfo };
+export { lintView } from './rule.js';
+export type { LintView, LintZone, RuleInfo };

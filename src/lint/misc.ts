@@ -30,7 +30,7 @@ function caa(rd: Rdata): { flags: number; tag: string; value: string } | undefin
 }
 
 function checkCaa(ctx: LintContext): void {
-  for (const rs of ctx.zone.rrsets) {
+  for (const rs of ctx.records) {
     if (rs.type !== TYPE.CAA) continue;
     const owner = nameToText(rs.owner);
     rs.rdatas.forEach((rd, i) => {
@@ -90,7 +90,7 @@ export function answerSize(owner: readonly string[], rdatas: readonly Rdata[]): 
 }
 
 function checkSize(ctx: LintContext): void {
-  for (const rs of ctx.zone.rrsets) {
+  for (const rs of ctx.records) {
     const size = answerSize(rs.owner, rs.rdatas);
     if (size <= EDNS_UDP_SIZE) continue;
     ctx.report('rrset-size', { rrset: rs }, `${nameToText(rs.owner)} ${typeToText(rs.type)}: ${rs.rdatas.length} records make an answer of about ${size} octets, over the ${EDNS_UDP_SIZE} of an EDNS UDP reply: every UDP query gets a truncated answer and retries over TCP`,

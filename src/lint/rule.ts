@@ -5,11 +5,13 @@
  * findings at the place each record was written.
  */
 import type { ZoneModel } from '../config/model.js';
-import { type Name, isSubdomain, lowerName, nameKey, nameToText } from '../util/name.js';
+import { type Name, lowerName, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, type Severity } from '../util/problem.js';
-import { classToText, TYPE, typeToText } from '../wire/constants.js';
+import { classToText, typeToText } from '../wire/constants.js';
 import { rdataToText, type Rdata } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
+import { resolve, type Resolution } from '../query/resolve.js';
+import { Catalog, type Zone } from '../zone/zone.js';
 
 export interface RuleInfo {
   id: string;
@@ -22,7 +24,8 @@ export interface RuleInfo {
 
 export interface LintZone {
   origin: Name;
-  rrsets: readonly RRset[];
+  /** The snapshot of the zone: the trie the server answers from. */
+  zone: Zone;
   model: ZoneModel;
   reverse: boolean;
   /** The MTA-STS policy text when mail.mta_sts made one. */
@@ -37,72 +40,85 @@ export interface LintModule {
 /** Where a finding points: a record of an RRset (by index), a whole RRset, or a place. */
 export type Where = { rrset: RRset; index?: number } | At;
 
-/** One zone's names, built once per zone, for lookups that do not scan every RRset. */
-export interface ZoneIndex {
-  /** RRsets by owner (nameKey), then type. */
-  nodes: Map<string, Map<number, RRset>>;
-  /** Every owner and every empty non-terminal above it, apex included. */
-  names: Set<string>;
-  /** Delegation points below the apex. */
-  cuts: Set<string>;
-  /** Parents of wildcard owners (`*.w` gives w). */
-  wildcards: Set<string>;
-  /** Owners whose host entry already had a reported error: no follow-on findings for them. */
-  tainted: Set<string>;
+/** A question to our zones, answered by the server's own lookup (query/resolve.ts). */
+export type Ask = (name: Name, type: number) => Resolution;
+
+/** Every zone the lint sees, and the one way it asks them questions. */
+export interface LintView {
+  zones: readonly LintZone[];
+  catalog: Catalog;
+  ask: Ask;
 }
 
-const INDEXES = new WeakMap<LintZone, ZoneIndex>();
+/** The view over `zones`; `observe` sees every question the lint asks (for the test that the server answers the same). */
+export function lintView(zones: readonly LintZone[], observe?: (r: Resolution) => void): LintView {
+  const catalog = new Catalog(zones.map((z) => z.zone));
+  const ask: Ask = (name, type) => {
+    const r = resolve(catalog, name, type);
+    observe?.(r);
+    return r;
+  };
+  return { zones, catalog, ask };
+}
 
-export function zoneIndex(z: LintZone): ZoneIndex {
-  let idx = INDEXES.get(z);
-  if (idx) return idx;
-  idx = { nodes: new Map(), names: new Set([nameKey(z.origin)]), cuts: new Set(), wildcards: new Set(), tainted: new Set() };
-  for (const rs of z.rrsets) {
-    const owner = lowerName(rs.owner);
-    const key = nameKey(owner);
-    let node = idx.nodes.get(key);
-    if (!node) idx.nodes.set(key, (node = new Map()));
-    node.set(rs.type, rs);
-    for (let i = 0; owner.length - i > z.origin.length; i++) idx.names.add(nameKey(owner.slice(i)));
-    if (rs.type === TYPE.NS && owner.length > z.origin.length) idx.cuts.add(key);
-    if (owner[0] === '*') idx.wildcards.add(nameKey(owner.slice(1)));
+const SERVED = new WeakMap<LintZone, RRset[]>();
+
+/**
+ * The RRsets of a zone as the server serves them: each stored RRset that
+ * the lookup answers with for its own owner and type (authoritative data,
+ * and the NS of a delegation in a referral). Data hidden below a zone cut,
+ * glue, and records of a name a closer zone of ours answers are not served,
+ * so no rule certifies them.
+ */
+export function servedRRsets(view: LintView, z: LintZone): readonly RRset[] {
+  let out = SERVED.get(z);
+  if (out) return out;
+  out = [];
+  for (const rs of z.zone.walk()) {
+    const r = view.ask(rs.owner, rs.type);
+    if (r.kind === 'success' && r.cnames.length === 0 && r.rrset === rs) out.push(rs);
+    else if (r.kind === 'referral' && r.outcome?.authority[0]?.rrset === rs) out.push(rs);
   }
-  if (!z.reverse) for (const h of z.model.hosts) if (h.invalid) idx.tainted.add(nameKey(h.owner));
-  INDEXES.set(z, idx);
-  return idx;
+  SERVED.set(z, out);
+  return out;
 }
 
 export class LintContext {
-  private readonly byKey = new Map<string, RRset>();
+  /** The served RRsets of this zone, in canonical order: what the rules inspect. */
+  readonly records: readonly RRset[];
 
   constructor(
     readonly zone: LintZone,
-    readonly zones: readonly LintZone[],
+    readonly view: LintView,
     private readonly rules: ReadonlyMap<string, RuleInfo>,
     private readonly out: Problem[],
   ) {
-    for (const rs of zone.rrsets) this.byKey.set(`${nameKey(rs.owner)}/${rs.type}`, rs);
+    this.records = servedRRsets(view, zone);
   }
 
-  /** The RRset of this zone at `owner` (any case). */
+  /** What a resolver asking only us gets for `name` and `type`. */
+  ask(name: Name, type: number): Resolution {
+    return this.view.ask(name, type);
+  }
+
+  /** The RRset served at exactly `owner` (any case), not through a CNAME; a wildcard's if one answers. */
   get(owner: Name, type: number): RRset | undefined {
-    return this.byKey.get(`${nameKey(lowerName(owner))}/${type}`);
+    const r = this.view.ask(owner, type);
+    return r.kind === 'success' && r.cnames.length === 0 ? r.rrset : undefined;
   }
 
-  /** The closest enclosing zone we load for `name`. */
+  /** The zone of ours that answers for `name`. */
   zoneOf(name: Name): LintZone | undefined {
-    let best: LintZone | undefined;
-    for (const z of this.zones) if (isSubdomain(name, z.origin) && (!best || z.origin.length > best.origin.length)) best = z;
-    return best;
+    const z = this.view.catalog.findZone(lowerName(name));
+    return z && this.view.zones.find((l) => l.zone === z);
   }
 
-  /** The RRset at `name` in whichever of our zones holds it; `served` false when no zone of ours holds the name. */
-  lookup(name: Name, type: number): { served: boolean; rrset?: RRset; exists: boolean } {
+  /** The name is a host whose entry already had a reported error: no follow-on findings for it. */
+  tainted(name: Name): boolean {
     const z = this.zoneOf(name);
-    if (!z) return { served: false, exists: false };
-    const idx = zoneIndex(z);
+    if (!z || z.reverse) return false;
     const k = nameKey(lowerName(name));
-    return { served: true, rrset: idx.nodes.get(k)?.get(type), exists: idx.names.has(k) };
+    return z.model.hosts.some((h) => h.invalid && nameKey(h.owner) === k);
   }
 
   report(ruleId: string, where: Where, message: string, hint?: string): void {
@@ -125,7 +141,7 @@ export class LintContext {
 
 export function recordText(rs: RRset, rd: Rdata | undefined): string {
   const text = rd ? rdataToText(rs.type, rd.wire) : '';
-  return `${nameToText(rs.owner)} ${rs.ttl} ${classToText(rs.klass)} ${typeToText(rs.type)} ${text}`;
+  return `${nameToText(rs.written ?? rs.owner)} ${rs.ttl} ${classToText(rs.klass)} ${typeToText(rs.type)} ${text}`;
 }
 
 /** The character-strings of a TXT RDATA. */

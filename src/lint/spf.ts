@@ -6,14 +6,13 @@
  * send as the domain (§2.4). Anything that depends on DNS data outside our
  * zones, or on macros, is "cannot tell" and never reported.
  */
-import { type Name, isSubdomain, lowerName, nameKey, nameToText } from '../util/name.js';
+import { type Name, nameKey, nameToText } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
-import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import { addressToBigint, formatAddress } from '../synth/reverse/network.js';
-import { type LintContext, type LintModule, type RuleInfo, txtStrings, zoneIndex } from './rule.js';
-
-import { isSpfText, parseSpf, type Mechanism, type Modifier, type Qualifier, type Term } from './spf-syntax.js';
+import { type LintContext, type LintModule, type RuleInfo, txtStrings } from './rule.js';
+import { isSpfText, parseSpf, type Mechanism, type Term } from './spf-syntax.js';
+import { evaluated, redirectOf, resolve, specName, target } from './spf-eval.js';
+import { lintHosts, SPF_HOST_RULES } from './spf-hosts.js';
 
 export { parseSpf, isSpfText, type Term } from './spf-syntax.js';
 
@@ -31,79 +30,9 @@ const RULES: RuleInfo[] = [
   { id: 'spf-no-all', severity: 'warning', rfc: 'RFC 7208 §4.7', summary: 'neither all nor redirect: hosts not listed get the default result neutral' },
   { id: 'spf-redirect-ignored', severity: 'warning', rfc: 'RFC 7208 §6.1', summary: 'redirect is ignored because the record has an all' },
   { id: 'spf-length', severity: 'warning', rfc: 'RFC 7208 §3.4', summary: 'the SPF record is over 450 octets and may not fit a UDP answer' },
-  { id: 'spf-coverage', severity: 'warning', rfc: 'RFC 7208 §2.4', summary: 'an MX host of the zone is not authorized by the apex SPF record' },
 ];
 
 /** What a lookup into our zones finds: no answer we can know, nothing (void), or an RRset. */
-type Found = { kind: 'unknown' } | { kind: 'void' } | { kind: 'found'; rrset: RRset };
-const UNKNOWN: Found = { kind: 'unknown' };
-const VOID: Found = { kind: 'void' };
-
-/**
- * `type` at `name` as our zones would answer it, following CNAMEs in our
- * zones. Unknown when no zone of ours is authoritative for the name (not
- * served, or at or below a delegation) or a wildcard might answer.
- */
-function resolve(ctx: LintContext, name: Name, type: number, hops = 0): Found {
-  const z = ctx.zoneOf(name);
-  if (!z || hops > 8) return UNKNOWN;
-  const idx = zoneIndex(z);
-  const lname = lowerName(name);
-  // The name and its ancestors inside the zone, closest first.
-  const keys: string[] = [];
-  for (let i = 0; lname.length - i > z.origin.length; i++) keys.push(nameKey(lname.slice(i)));
-  if (keys.some((k) => idx.cuts.has(k))) return UNKNOWN;
-  const key = nameKey(lname);
-  const rrset = idx.nodes.get(key)?.get(type);
-  if (rrset) return { kind: 'found', rrset };
-  const cname = idx.nodes.get(key)?.get(TYPE.CNAME);
-  if (cname && type !== TYPE.CNAME) {
-    const p = cname.rdatas[0]?.parts[0];
-    return p && !Buffer.isBuffer(p) ? resolve(ctx, p.name, type, hops + 1) : UNKNOWN;
-  }
-  // A wildcard above a name that does not exist might synthesize an answer (RFC 4592).
-  if (!idx.names.has(key) && [...keys.slice(1), nameKey(z.origin)].some((k) => idx.wildcards.has(k))) return UNKNOWN;
-  return VOID;
-}
-
-interface SpfAt { text: string; parsed: { terms: Term[]; errors: string[] } }
-
-/** The SPF records of a TXT RRset. */
-function spfRecords(rs: RRset | undefined): SpfAt[] {
-  const out: SpfAt[] = [];
-  for (const rd of rs?.rdatas ?? []) {
-    const text = Buffer.concat(txtStrings(rd)).toString('utf8');
-    if (isSpfText(text)) out.push({ text, parsed: parseSpf(text) });
-  }
-  return out;
-}
-
-/** A domain-spec without macros as a name; undefined when it has macros. */
-function specName(spec: string): Name | undefined {
-  if (spec.includes('%')) return undefined;
-  const body = spec.endsWith('.') ? spec.slice(0, -1) : spec;
-  return lowerName(body.split('.'));
-}
-
-const redirectOf = (terms: Term[]) => terms.find((t): t is Modifier => t.kind === 'modifier' && t.name === 'redirect');
-
-/**
- * The terms a receiver evaluates in the worst case (no mechanism matches
- * until the end): the mechanisms up to the first "all", then redirect when
- * there is no all (§6.1).
- */
-function evaluated(terms: Term[]): (Mechanism | Modifier)[] {
-  const out: (Mechanism | Modifier)[] = [];
-  for (const t of terms) {
-    if (t.kind !== 'mechanism') continue;
-    out.push(t);
-    if (t.name === 'all') return out;
-  }
-  const r = redirectOf(terms);
-  if (r) out.push(r);
-  return out;
-}
-
 const DNS_TERMS = new Set(['include', 'a', 'mx', 'ptr', 'exists', 'redirect']);
 
 interface Count {
@@ -112,16 +41,6 @@ interface Count {
   /** Per record visited, in order: where it is and how many lookups its own terms make. */
   chain: { label: string; own: number }[];
   loop?: string[];
-}
-
-/** The SPF record an include/redirect reaches in our zones; 'void' when the name has no TXT, 'none' when no single SPF record. */
-function target(ctx: LintContext, name: Name): { kind: 'unknown' | 'void' | 'none' | 'multiple' } | { kind: 'spf'; spf: SpfAt } {
-  const f = resolve(ctx, name, TYPE.TXT);
-  if (f.kind !== 'found') return { kind: f.kind };
-  const spf = spfRecords(f.rrset);
-  if (spf.length === 0) return { kind: 'none' };
-  if (spf.length > 1) return { kind: 'multiple' };
-  return { kind: 'spf', spf: spf[0]! };
 }
 
 function count(ctx: LintContext, owner: Name, terms: Term[], label: string, stack: string[], acc: Count): void {
@@ -154,89 +73,6 @@ function count(ctx: LintContext, owner: Name, terms: Term[], label: string, stac
   }
 }
 
-// ---- evaluation, for coverage (§4.6, §5) ----
-
-type Result = 'pass' | 'fail' | 'softfail' | 'neutral' | 'unknown';
-const QUALIFIED: Record<Qualifier, Result> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
-
-interface Address { family: 4 | 6; value: bigint; text: string }
-
-function addressesOf(rs: RRset | undefined): bigint[] {
-  return (rs?.rdatas ?? []).map((rd) => BigInt('0x' + rd.wire.toString('hex')));
-}
-
-function inNetwork(family: 4 | 6, base: bigint, prefix: number, addr: Address): boolean {
-  if (family !== addr.family) return false;
-  const shift = BigInt((family === 4 ? 32 : 128) - prefix);
-  return addr.value >> shift === base >> shift;
-}
-
-/** Does some address of `name` (A or AAAA, by the address's family) lie in the prefix around `addr`? */
-function nameMatches(ctx: LintContext, name: Name, m: Mechanism, addr: Address): boolean | 'unknown' {
-  const f = resolve(ctx, name, addr.family === 4 ? TYPE.A : TYPE.AAAA);
-  if (f.kind === 'unknown') return 'unknown';
-  if (f.kind === 'void') return false;
-  const prefix = addr.family === 4 ? m.cidr4 ?? 32 : m.cidr6 ?? 128;
-  return addressesOf(f.rrset).some((v) => inNetwork(addr.family, v, prefix, addr));
-}
-
-/** check_host() for `addr` at `domain` through our zones only; 'unknown' when it needs anything we cannot see. */
-function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Address, stack: string[]): Result {
-  for (const t of terms) {
-    if (t.kind !== 'mechanism') continue;
-    let match: boolean | 'unknown';
-    const name = t.domain === undefined ? domain : specName(t.domain);
-    switch (t.name) {
-      case 'all': match = true; break;
-      case 'ip4': case 'ip6': {
-        const net = addressToBigint(t.network!)!;
-        match = inNetwork(net.family, net.value, (net.family === 4 ? t.cidr4 : t.cidr6) ?? (net.family === 4 ? 32 : 128), addr);
-        break;
-      }
-      case 'a':
-        match = name ? nameMatches(ctx, name, t, addr) : 'unknown';
-        break;
-      case 'mx': {
-        if (!name) { match = 'unknown'; break; }
-        const f = resolve(ctx, name, TYPE.MX);
-        if (f.kind !== 'found') { match = f.kind === 'void' ? false : 'unknown'; break; }
-        match = false;
-        for (const rd of f.rrset.rdatas.slice(0, 10)) {
-          const host = rdataTarget(TYPE.MX, rd);
-          if (!host || host.length === 0) continue;
-          const r = nameMatches(ctx, host, t, addr);
-          if (r === true) { match = true; break; }
-          if (r === 'unknown') match = 'unknown';
-        }
-        break;
-      }
-      case 'include': {
-        if (!name) { match = 'unknown'; break; }
-        const r = sub(ctx, name, addr, stack);
-        // §5.2: pass matches; fail, softfail and neutral do not; anything else is an error.
-        match = r === 'unknown' ? 'unknown' : r === 'pass';
-        break;
-      }
-      default: match = 'unknown'; // ptr, exists
-    }
-    if (match === 'unknown') return 'unknown';
-    if (match) return QUALIFIED[t.qualifier];
-  }
-  const redirect = redirectOf(terms);
-  if (redirect) {
-    const name = specName(redirect.value);
-    return name ? sub(ctx, name, addr, stack) : 'unknown';
-  }
-  return 'neutral'; // §4.7
-}
-
-function sub(ctx: LintContext, name: Name, addr: Address, stack: string[]): Result {
-  const key = nameKey(name);
-  if (stack.includes(key) || stack.length > 10) return 'unknown';
-  const got = target(ctx, name);
-  if (got.kind !== 'spf' || got.spf.parsed.errors.length) return 'unknown';
-  return evaluate(ctx, name, got.spf.parsed.terms, addr, [...stack, key]);
-}
 
 // ---- the module ----
 
@@ -287,44 +123,10 @@ function lintRecord(ctx: LintContext, rs: RRset, index: number, octets: number, 
   }
 }
 
-/** §2.4: the zone's in-zone MX hosts should pass the apex SPF record. */
-function lintCoverage(ctx: LintContext): void {
-  const origin = ctx.zone.origin;
-  const txt = ctx.get(origin, TYPE.TXT);
-  const mx = ctx.get(origin, TYPE.MX);
-  if (!txt || !mx) return;
-  const at: number[] = [];
-  txt.rdatas.forEach((rd, i) => { if (isSpfText(Buffer.concat(txtStrings(rd)).toString('utf8'))) at.push(i); });
-  if (at.length !== 1) return;
-  const rec = spfRecords(txt)[0]!;
-  if (rec.parsed.errors.length) return;
-  const seen = new Set<string>();
-  for (const rd of mx.rdatas) {
-    const host = rdataTarget(TYPE.MX, rd);
-    if (!host || host.length === 0 || !isSubdomain(host, origin)) continue;
-    const k = nameKey(host);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const bad: string[] = [];
-    for (const [family, type] of [[4, TYPE.A], [6, TYPE.AAAA]] as const) {
-      for (const a of ctx.get(host, type)?.rdatas ?? []) {
-        const value = BigInt('0x' + a.wire.toString('hex'));
-        const addr: Address = { family, value, text: formatAddress(family, value) };
-        const r = evaluate(ctx, origin, rec.parsed.terms, addr, [nameKey(origin)]);
-        if (r !== 'pass' && r !== 'unknown') bad.push(`${addr.text} gets ${r}`);
-      }
-    }
-    if (bad.length) {
-      ctx.report('spf-coverage', { rrset: txt, index: at[0]! }, `MX host ${nameToText(host)} is not authorized to send as ${nameToText(origin)}: ${bad.join(', ')}`,
-        'add the host to mail: spf: hosts: (or mx: true), or list its addresses with ip4:/ip6:');
-    }
-  }
-}
-
 export const spfRules: LintModule = {
-  rules: RULES,
+  rules: [...RULES, ...SPF_HOST_RULES],
   run(ctx) {
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       if (rs.type !== TYPE.TXT) continue;
       const spf: number[] = [];
       rs.rdatas.forEach((rd, i) => {
@@ -345,6 +147,6 @@ export const spfRules: LintModule = {
           'merge them into one record');
       }
     }
-    lintCoverage(ctx);
+    lintHosts(ctx);
   },
 };

@@ -32,7 +32,7 @@ const TLSRPT_URI = /^(mailto:[^\s,;!@]+@[^\s,;!@]+|https:\/\/[^\s,;]+)$/i;
 export const stsRules: LintModule = {
   rules: RULES,
   run(ctx) {
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       if (rs.type !== TYPE.TXT) continue;
       if (rs.owner[0] === '_mta-sts') checkStsRecords(ctx, rs);
       else if (rs.owner[0] === '_smtp' && rs.owner[1] === '_tls') checkTlsRpt(ctx, rs);

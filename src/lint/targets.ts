@@ -13,7 +13,8 @@ import { type Name, isSubdomain, lowerName, nameKey, nameToText } from '../util/
 import { TYPE, typeToText } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import { zoneIndex, type LintContext, type LintModule, type LintZone, type RuleInfo } from './rule.js';
+import { forgottenDot } from '../util/tld.js';
+import type { LintContext, LintModule, RuleInfo } from './rule.js';
 
 const RULES: RuleInfo[] = [
   { id: 'mx-ip', severity: 'error', rfc: 'RFC 5321 §5.1', summary: 'an MX exchange looks like an IP address (e.g. 192.0.2.1.example.com. from a forgotten trailing dot, or an all-numeric name)' },
@@ -26,45 +27,57 @@ const RULES: RuleInfo[] = [
   { id: 'srv-target', severity: 'error', rfc: 'RFC 2782', summary: 'an in-zone SRV target has no A or AAAA (target "." is fine)' },
   { id: 'ns-count', severity: 'warning', rfc: 'RFC 1034 §4.1, RFC 2182 §5', summary: 'fewer than two NS records at the zone apex' },
   { id: 'ns-glue', severity: 'error', rfc: 'RFC 1034 §4.2.1, RFC 9471', summary: 'an in-zone nameserver has no A or AAAA in the zone' },
+  { id: 'trailing-dot', severity: 'error', rfc: 'RFC 1035 §5.1', summary: 'a CNAME, MX, NS, SRV or PTR target (or a helper host) written without its trailing dot: another domain with the zone appended, which does not exist' },
 ];
 
-interface Resolved {
-  zone: LintZone;
-  /** The RRsets that answer for the name: its own, or a wildcard's; undefined when nothing does (NXDOMAIN). */
-  node?: ReadonlyMap<number, RRset>;
-  /** The wildcard owner when a wildcard answers. */
+/** What a resolver asking us finds at a target: its addresses (A or AAAA), and how it got there. */
+interface Target {
+  /** A or AAAA answered (directly, through a wildcard, or at the end of a CNAME chain). */
+  addressed: boolean;
+  /** The first CNAME on the way, when the name is an alias. */
+  cname?: RRset;
+  /** The wildcard owner that answered, if one did. */
   wildcard?: Name;
-  /** At or below a delegation of that zone: only glue at the exact name is known. */
-  delegated: boolean;
-  tainted: boolean;
+  nxdomain: boolean;
+  /** No zone of ours answers for it, or it is the child's data below a delegation: we cannot tell. */
+  unknown: boolean;
+  /** A referral answered, with the glue we hold for the name (RFC 9471 §2.1). */
+  glue: boolean;
 }
 
-/** What one of our zones answers for `name`, or undefined when no zone of ours holds it. */
-function resolve(ctx: LintContext, name: Name): Resolved | undefined {
-  const lt = lowerName(name);
-  const zone = ctx.zoneOf(lt);
-  if (!zone) return undefined;
-  const idx = zoneIndex(zone);
-  const key = nameKey(lt);
-  const tainted = idx.tainted.has(key);
-  let delegated = false;
-  for (let n: Name = lt; n.length > zone.origin.length; n = n.slice(1)) if (idx.cuts.has(nameKey(n))) { delegated = true; break; }
-  if (delegated || idx.names.has(key)) return { zone, node: idx.nodes.get(key) ?? new Map(), delegated, tainted };
-  // RFC 4592 §3.3.1: the closest encloser's wildcard answers for a name that does not exist.
-  for (let n: Name = lt.slice(1); n.length >= zone.origin.length; n = n.slice(1)) {
-    if (!idx.names.has(nameKey(n))) continue;
-    const wildcard = ['*', ...n];
-    const node = idx.nodes.get(nameKey(wildcard));
-    return node ? { zone, node, wildcard, delegated, tainted } : { zone, delegated, tainted };
-  }
-  return { zone, delegated, tainted };
+function target(ctx: LintContext, t: Name): Target {
+  const rs = [TYPE.A, TYPE.AAAA].map((type) => ctx.ask(t, type));
+  const first = rs[0]!;
+  const key = nameKey(t);
+  const glue = rs.some((r) => r.kind === 'referral' && r.outcome!.additional.some((p) => nameKey(p.rrset.owner) === key));
+  return {
+    addressed: rs.some((r) => r.kind === 'success'),
+    cname: first.cnames[0],
+    wildcard: first.outcome?.wildcard,
+    nxdomain: first.kind === 'nxdomain' && first.cnames.length === 0,
+    unknown: first.kind === 'refused' || first.kind === 'referral',
+    glue,
+  };
 }
 
-const hasAddress = (node?: ReadonlyMap<number, RRset>) => !!node && (node.has(TYPE.A) || node.has(TYPE.AAAA));
+/** "x.example." or "x.example. (answered by the wildcard *.example.)". */
+function shown(t: Name, r: { wildcard?: Name; cname?: RRset }): string {
+  const w = r.wildcard ?? (r.cname && r.cname.owner[0] === '*' ? r.cname.owner : undefined);
+  return w ? `${nameToText(t)} (answered by the wildcard ${nameToText(w)})` : nameToText(t);
+}
 
-/** "x.example." or "x.example. (by the wildcard *.example.)". */
-function shown(t: Name, r: Resolved): string {
-  return r.wildcard ? `${nameToText(t)} (answered by the wildcard ${nameToText(r.wildcard)})` : nameToText(t);
+/**
+ * The forgotten trailing dot (seed 002): a target written relative that
+ * ended up as another domain with our origin appended, and no such name
+ * here. Reported instead of the symptom (no address, no such name).
+ */
+export function reportForgottenDot(ctx: LintContext, rs: RRset, i: number, t: Name): boolean {
+  const meant = forgottenDot(t, ctx.zone.origin);
+  if (!meant || ctx.ask(t, TYPE.ANY).kind !== 'nxdomain') return false;
+  const what = typeToText(rs.type);
+  ctx.report('trailing-dot', { rrset: rs, index: i }, `${what} target ${nameToText(t)} is ${meant} with ${nameToText(ctx.zone.origin)} appended: it was written without its trailing dot`,
+    `write ${meant} (with the final dot) for a name outside the zone`);
+  return true;
 }
 
 /** RFC 5321 §5.1: an exchange is a host name; these look like an address written where a name belongs. */
@@ -79,17 +92,17 @@ export function looksLikeIp(t: Name): boolean {
 function checkTarget(ctx: LintContext, rs: RRset, i: number, t: Name): void {
   const what = typeToText(rs.type);
   const rule = what.toLowerCase();
-  const r = resolve(ctx, t);
-  if (!r || (r.delegated && !hasAddress(r.node))) return; // not ours, or the child's data: unknown here
-  const cname = r.node?.get(TYPE.CNAME);
-  if (cname) {
+  if (reportForgottenDot(ctx, rs, i, t)) return;
+  const r = target(ctx, t);
+  if (r.unknown && !r.glue) return; // not ours, or the child's data: unknown here
+  if (r.cname) {
     ctx.report(`${rule}-cname`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} is a CNAME; it must name a host with addresses`,
       `point the ${what} at the canonical name, or make ${nameToText(t)} a host`);
     return;
   }
-  if (!isSubdomain(t, ctx.zone.origin) || hasAddress(r.node) || r.tainted) return;
-  const why = r.node ? (r.wildcard ? 'has no A or AAAA' : 'exists but has no A or AAAA') : 'does not exist';
-  ctx.report(`${rule}-target`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} ${why} in ${nameToText(r.zone.origin)}`,
+  if (!isSubdomain(t, ctx.zone.origin) || r.addressed || r.glue || ctx.tainted(t)) return;
+  const why = r.nxdomain ? 'does not exist' : r.wildcard ? 'has no A or AAAA' : 'exists but has no A or AAAA';
+  ctx.report(`${rule}-target`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} ${why} in ${nameToText(ctx.zoneOf(t)?.origin ?? ctx.zone.origin)}`,
     `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.25}`);
 }
 
@@ -121,17 +134,17 @@ function checkNs(ctx: LintContext, rs: RRset): void {
   const origin = ctx.zone.origin;
   rs.rdatas.forEach((rd, i) => {
     const t = lowerName(rdataTarget(TYPE.NS, rd)!);
-    const r = resolve(ctx, t);
-    const cname = r && !r.delegated ? r.node?.get(TYPE.CNAME) : undefined;
-    if (r && cname) {
+    if (reportForgottenDot(ctx, rs, i, t)) return;
+    const r = target(ctx, t);
+    if (!r.unknown && r.cname) {
       ctx.report('ns-cname', { rrset: rs, index: i }, `nameserver ${shown(t, r)} is a CNAME; an NS must name a host with addresses`,
         `name the canonical host, or make ${nameToText(t)} a host`);
       return;
     }
     // RFC 1034 §4.2.1 / RFC 9471: an in-zone nameserver needs its address here (as
     // glue below a delegation), or nobody can reach it; a wildcard gives no glue.
-    const here = ctx.get(t, TYPE.A) ?? ctx.get(t, TYPE.AAAA);
-    if (isSubdomain(t, origin) && !here && !zoneIndex(ctx.zone).tainted.has(nameKey(t))) {
+    const here = (r.addressed && !r.wildcard) || r.glue;
+    if (isSubdomain(t, origin) && !here && !ctx.tainted(t)) {
       ctx.report('ns-glue', { rrset: rs, index: i }, `nameserver ${nameToText(t)} is inside ${nameToText(origin)} but has no A or AAAA here`,
         `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.53}`);
     }
@@ -142,10 +155,11 @@ export const targetsRules: LintModule = {
   rules: RULES,
   run(ctx) {
     const { origin, model } = ctx.zone;
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       if (rs.type === TYPE.MX) checkMx(ctx, rs);
-      else if (rs.type === TYPE.SRV) rs.rdatas.forEach((rd, i) => { const t = rdataTarget(TYPE.SRV, rd); if (t) checkTarget(ctx, rs, i, t); });
+      else if (rs.type === TYPE.SRV) rs.rdatas.forEach((rd, i) => { const t = rdataTarget(TYPE.SRV, rd); if (t && t.length) checkTarget(ctx, rs, i, t); });
       else if (rs.type === TYPE.NS) checkNs(ctx, rs);
+      else if (rs.type === TYPE.CNAME || rs.type === TYPE.PTR) rs.rdatas.forEach((rd, i) => { const t = rdataTarget(rs.type, rd); if (t) reportForgottenDot(ctx, rs, i, t); });
     }
     const apexNs = ctx.get(origin, TYPE.NS);
     const n = apexNs?.rdatas.length ?? 0;

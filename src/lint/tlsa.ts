@@ -20,7 +20,7 @@ const DIGEST_OCTETS: Record<number, { octets: number; name: string }> = { 1: { o
 export const tlsaRules: LintModule = {
   rules: RULES,
   run(ctx) {
-    for (const rs of ctx.zone.rrsets) {
+    for (const rs of ctx.records) {
       if (rs.type !== TYPE.TLSA) continue;
       const owner = nameToText(rs.owner);
       const smtp = rs.owner[0] === '_25' && rs.owner[1]?.toLowerCase() === '_tcp';

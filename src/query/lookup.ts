@@ -29,6 +29,8 @@ export interface Outcome {
   additional: Placed[];
   /** A CNAME chain was followed (RFC 1034 §4.3.2 step 3a). */
   chained: boolean;
+  /** The wildcard owner that answered (RFC 4592 §3.3.1), at the end of the chain, when one did. */
+  wildcard?: Name;
 }
 
 /**
@@ -70,7 +72,7 @@ function descend(zone: Zone, name: Name, qtype: number): Descent {
 
 /** `qname` as the client wrote it; `lname` lower-cased; both inside `zone`. */
 export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Outcome {
-  const out: Outcome = { kind: 'success', answer: [], authority: [], additional: [], chained: false };
+  const out: Outcome = { kind: 'success', answer: [], authority: [], additional: [], chained: false, wildcard: undefined };
   const soa = (): Placed[] => [{ owner: zone.origin, rrset: zone.negativeSoa }];
   let owner: Name = qname;
   let name: Name = lname;
@@ -93,6 +95,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
       return out;
     }
     const node = d.node;
+    out.wildcard = d.wildcard ? node.name : undefined;
     if (step === 1) first = node;
     else {
       visited ??= new Set<ZoneNode>([first!]);

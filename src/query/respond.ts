@@ -9,6 +9,7 @@ import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
 import type { Catalog } from '../zone/zone.js';
 import { lookup, type Outcome, type Placed } from './lookup.js';
+import { zoneFor } from './resolve.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
 import { ResponseCache } from './cache.js';
 
@@ -136,9 +137,7 @@ export class Responder {
       return this.bare(q.id, q.flags, transport === 'udp' && q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
     }
     const lname = lowerName(q.qname);
-    let zone = catalog.findZone(lname);
-    // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut; when we serve both sides, the parent answers.
-    if (zone && q.qtype === TYPE.DS && lname.length === zone.origin.length && lname.length > 0) zone = catalog.findZone(lname.slice(1)) ?? zone;
+    const zone = zoneFor(catalog, lname, q.qtype);
     if (!zone) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
     const out = lookup(zone, q.qname, lname, q.qtype);
     let answer = out.answer;

@@ -12,9 +12,10 @@ import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '..
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
 import { checkFcrdns, type ReverseInfo } from '../lint/fcrdns.js';
+import type { Resolution } from '../query/resolve.js';
 import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
-import { applyIgnores, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
+import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
@@ -66,8 +67,16 @@ interface Pending {
   t0: number;
 }
 
-export function loadZones(paths: string[]): LoadResult {
+export interface LoadOptions {
+  /** Sees every question the lint asks and its answer (for the test that the server answers the same). */
+  observe?: (r: Resolution) => void;
+}
+
+const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
+
+export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const problems: Problem[] = [];
+  const silenced: Silenced[] = [];
   const failed: string[] = [];
   let files: string[] = [];
   for (const p of paths) {
@@ -132,57 +141,74 @@ export function loadZones(paths: string[]): LoadResult {
     }
   }
 
-  // 4. Check and lint every zone (the lint sees all zones, for SPF includes and
-  //    DMARC report destinations), then build those without errors.
+  // 4. The structural checks of each zone's records.
   const rrsetsOf = pending.map((p) => p.collector.rrsets());
-  const lintZonesIn: LintZone[] = pending.map((p, i) => ({ origin: p.origin, rrsets: rrsetsOf[i]!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
-  const lint = lintZones(lintZonesIn);
-  pending.forEach((p, i) => {
-    const rrsets = rrsetsOf[i]!;
-    p.problems.push(...applyIgnores(lintZonesIn[i]!, checkZone(p.origin, rrsets), lint.silenced), ...lint.findings[i]!);
-  });
+  pending.forEach((p, i) => { p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsetsOf[i]!), silenced)); });
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
   const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname']);
   const seenModels = new Set<ZoneModel>();
-  pending.forEach((p, i) => {
-    if (seenModels.has(p.model)) return;
+  for (const p of pending) {
+    if (seenModels.has(p.model)) continue;
     seenModels.add(p.model);
-    p.problems.push(...unknownIgnores(lintZonesIn[i]!, STRUCTURAL));
-  });
-  // The forward side of generic names exists only where their reverse zone loads: else they could never confirm.
+    p.problems.push(...unknownIgnores(p.model, STRUCTURAL));
+  }
+
+  // 5. The forward side of generic names exists only where their reverse zone loads: else they could never confirm.
+  const attached = new Map<Pending, Pending[]>();
   for (const p of pending) {
     const f = p.reverseInfo?.forward;
-    if (!f || p.problems.some((x) => x.severity === 'error')) continue;
+    if (!f || hasError(p)) continue;
     const target = closest(f.suffix);
-    if (target) target.synthesizers.push(f.synth);
+    if (target) { target.synthesizers.push(f.synth); attached.set(target, [...(attached.get(target) ?? []), p]); }
     else p.problems.push(problem(f.at, 'reverse-generic', `generic names under ${nameToText(f.suffix)} need a zone we serve for their forward side`, 'load the zone of the generic names, or set forward: false'));
   }
-  const zones: LoadedZone[] = [];
-  // Every zone that can be built goes into the lint catalog, so checks that
-  // follow names across zones (FCrDNS) still report on zones that will not
-  // be served; only zones without errors are served.
-  const all: Zone[] = [];
-  pending.forEach((p, i) => {
-    const rrsets = rrsetsOf[i]!;
-    let zone: Zone | undefined;
-    try { zone = Zone.build(p.origin, rrsets, p.synthesizers); all.push(zone); } catch { /* no SOA: its error is already reported */ }
-    if (!zone || p.problems.some((x) => x.severity === 'error')) return;
-    zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
-  });
-  const everything = new Catalog(all);
-  const reverses: ReverseInfo[] = pending.flatMap((p, i) => (p.reverseInfo ? [{ origin: p.origin, net: p.reverseInfo.net, classless: p.reverseInfo.classless, rrsets: rrsetsOf[i]! }] : []));
-  const fcrdns = checkFcrdns(pending.filter((p) => !p.reverse).map((p) => p.model), everything, reverses);
-  for (const x of fcrdns) {
+
+  // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
+  const built = new Map<Pending, Zone>();
+  const build = (p: Pending, i: number) => {
+    const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers);
+    if ('zone' in r) built.set(p, r.zone);
+    else if (!hasError(p)) p.problems.push(problem({ file: p.file, line: 1, col: 1 }, 'zone-build', `zone ${nameToText(p.origin)} cannot be built: ${r.error}`, 'this is a bug in mailns: please report it with the zone file'));
+  };
+  pending.forEach(build);
+
+  // 7. The lint, over that snapshot and through the server's lookup: every
+  //    zone that could be built is in it, so checks that follow names across
+  //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
+  const lintIn = pending.filter((p) => built.has(p));
+  const lintZonesIn: LintZone[] = lintIn.map((p) => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
+  const view = lintView(lintZonesIn, opts.observe);
+  const lint = lintZones(view);
+  silenced.push(...lint.silenced);
+  lintIn.forEach((p, i) => p.problems.push(...lint.findings[i]!));
+  const reverses: ReverseInfo[] = lintIn.flatMap((p, i) => (p.reverseInfo ? [{ lint: lintZonesIn[i]!, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
+  for (const x of checkFcrdns(view, reverses)) {
     // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
-    const i = pending.findIndex((p) => p.file === x.file);
+    const owner = pending.find((p) => p.file === x.file);
     const found = [{ ...x, rfc: RULES.get(x.rule)?.rfc }];
-    if (i >= 0) pending[i]!.problems.push(...applyIgnores(lintZonesIn[i]!, found, lint.silenced));
+    if (owner) owner.problems.push(...applyIgnores(owner.model, found, silenced));
     else problems.push(...found);
+  }
+
+  // 8. A reverse zone that now has errors takes the forward side of its generic names with it.
+  pending.forEach((p, i) => {
+    const from = attached.get(p);
+    if (!from?.some(hasError)) return;
+    p.synthesizers = p.synthesizers.filter((s) => !from.some((r) => hasError(r) && r.reverseInfo!.forward!.synth === s));
+    build(p, i);
+  });
+
+  // 9. Only zones without errors are served.
+  const zones: LoadedZone[] = [];
+  for (const p of pending) {
+    const zone = built.get(p);
+    if (zone && !hasError(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
   }
   for (const p of pending) {
     for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
-    if (p.problems.some((x) => x.severity === 'error') && !failed.includes(p.file)) failed.push(p.file);
+    if (hasError(p) && !failed.includes(p.file)) failed.push(p.file);
   }
   const catalog = new Catalog(zones.map((z) => z.zone));
-  return { catalog, zones, problems: sortProblems(problems), failed, silenced: lint.silenced };
+  const order = new Map(sortProblems(silenced.map((x) => x.problem)).map((x, i) => [x, i]));
+  return { catalog, zones, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };
 }

@@ -114,8 +114,8 @@ const CODECS = new Map<number, Codec>([
   [TYPE.A, { parse: (t) => { need(t, 1, 'an IPv4 address'); return [ipv4(t[0])]; } }],
   [TYPE.AAAA, { parse: (t) => { need(t, 1, 'an IPv6 address'); return [ipv6(t[0])]; } }],
   [TYPE.NS, { ...singleName, target: nameTarget(0) }],
-  [TYPE.CNAME, singleName],
-  [TYPE.PTR, singleName],
+  [TYPE.CNAME, { ...singleName, target: nameTarget(0) }],
+  [TYPE.PTR, { ...singleName, target: nameTarget(0) }],
   // RFC 6672: DNAME target is not compressed.
   [TYPE.DNAME, { parse: (t, o) => { need(t, 1, 'a domain name'); return [nameToWire(name(t[0], o))]; } }],
   [TYPE.MX, {

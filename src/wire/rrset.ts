@@ -1,4 +1,4 @@
-import type { Name } from '../util/name.js';
+import { type Name, lowerName } from '../util/name.js';
 import type { Rdata } from './rdata.js';
 import { TYPE } from './constants.js';
 
@@ -13,8 +13,10 @@ export interface Source {
 
 /** All records of one owner, type and class (RFC 2181 §5), pre-encoded. */
 export interface RRset {
-  /** Lower-cased, absolute. */
+  /** Lower-cased, absolute (enforced by makeRRset and Zone.build). */
   readonly owner: Name;
+  /** The owner as it was written, where its letter case differs (for display only). */
+  readonly written?: Name;
   readonly type: number;
   readonly klass: number;
   readonly ttl: number;
@@ -27,8 +29,14 @@ export interface RRset {
 
 const COMPRESSIBLE = new Set<number>([TYPE.NS, TYPE.CNAME, TYPE.SOA, TYPE.PTR, TYPE.MX]);
 
-/** `sources` is one per RDATA (or empty). */
-export function makeRRset(owner: Name, type: number, klass: number, ttl: number, rdatas: Rdata[], sources: Source[] = []): RRset {
+/**
+ * `sources` is one per RDATA (or empty). The one place RRsets are made: the
+ * owner is lower-cased here (RFC 4343 §3: names compare case-insensitively,
+ * and the trie and every lookup key on lower-cased labels), so no producer
+ * can publish a name that lookups never find; the spelling is kept for display.
+ */
+export function makeRRset(spelled: Name, type: number, klass: number, ttl: number, rdatas: Rdata[], sources: Source[] = []): RRset {
+  const owner = lowerName(spelled);
   // RFC 2181 §5: an RRset holds no duplicates; the first occurrence keeps its source.
   const seen = new Set<string>();
   const keep: Rdata[] = [];
@@ -40,7 +48,8 @@ export function makeRRset(owner: Name, type: number, klass: number, ttl: number,
     keep.push(r);
     if (sources[i]) keptSources.push(sources[i]!);
   });
-  return { owner, type, klass, ttl, rdatas: keep, compress: COMPRESSIBLE.has(type), sources: keptSources };
+  const rs: RRset = { owner, type, klass, ttl, rdatas: keep, compress: COMPRESSIBLE.has(type), sources: keptSources };
+  return owner.every((l, i) => l === spelled[i]) ? rs : { ...rs, written: [...spelled] };
 }
 
 /**

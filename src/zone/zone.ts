@@ -4,8 +4,8 @@
  * NODATA for them falls out of the data (RFC 8020 §2), and zone cuts marked at
  * build time. Built once, never mutated; reload replaces the whole Catalog.
  */
-import { type Name, lowerLabel, nameToText } from '../util/name.js';
-import { TYPE } from '../wire/constants.js';
+import { type Name, isSubdomain, lowerLabel, lowerName, nameToText } from '../util/name.js';
+import { TYPE, typeToText } from '../wire/constants.js';
 import type { NameSynthesizer, RRset } from '../wire/rrset.js';
 
 export class ZoneNode {
@@ -29,30 +29,39 @@ export class Zone {
     this.negativeSoa = { ...soa, ttl: Math.min(soa.ttl, minimum) };
   }
 
-  /** RRsets must all be at or below `origin`, with owners lower-cased. */
-  static build(origin: Name, rrsets: readonly RRset[], synthesizers: readonly NameSynthesizer[] = []): Zone {
-    const apex = new ZoneNode(origin);
+  /**
+   * The trie of one zone, or why it cannot be built (an error as a value:
+   * the loader reports it with the zone and its file). The trie keys on
+   * lower-cased labels itself (RFC 4343 §3), whatever a producer handed in,
+   * so every stored name is one that lookups (which lower-case the query
+   * name once) can reach.
+   */
+  static build(origin: Name, rrsets: readonly RRset[], synthesizers: readonly NameSynthesizer[] = []): { zone: Zone } | { error: string } {
+    const lorigin = lowerName(origin);
+    const apex = new ZoneNode(lorigin);
     let count = 0;
-    for (const rs of rrsets) {
+    for (const given of rrsets) {
+      const owner = lowerName(given.owner);
+      const rs = owner.every((l, i) => l === given.owner[i]) ? given : { ...given, owner };
+      if (!isSubdomain(owner, lorigin)) return { error: `${nameToText(owner)} is outside the zone ${nameToText(lorigin)}` };
       let node = apex;
-      const rel = rs.owner.length - origin.length;
-      for (let i = rel - 1; i >= 0; i--) {
-        const label = rs.owner[i]!;
+      for (let i = owner.length - lorigin.length - 1; i >= 0; i--) {
+        const label = owner[i]!;
         let next = node.children.get(label);
         if (!next) {
-          next = new ZoneNode(rs.owner.slice(i));
+          next = new ZoneNode(owner.slice(i));
           node.children.set(label, next);
         }
         node = next;
       }
-      if (node.rrsets.has(rs.type)) throw new Error(`duplicate RRset ${nameToText(rs.owner)} ${rs.type}`);
+      if (node.rrsets.has(rs.type)) return { error: `two RRsets for ${nameToText(owner)} ${typeToText(rs.type)}` };
       node.rrsets.set(rs.type, rs);
       count += rs.rdatas.length;
       if (rs.type === TYPE.NS && node !== apex) node.cut = true;
     }
     const soa = apex.rrsets.get(TYPE.SOA);
-    if (!soa) throw new Error(`zone ${nameToText(origin)} has no SOA at its apex`);
-    return new Zone(origin, apex, soa, count, synthesizers);
+    if (!soa || soa.rdatas.length !== 1) return { error: `zone ${nameToText(lorigin)} has ${soa ? 'more than one SOA' : 'no SOA'} at its apex` };
+    return { zone: new Zone(lorigin, apex, soa, count, synthesizers) };
   }
 
   /** A node made on query for a name no stored node has (generic names), or undefined. */

@@ -15,7 +15,7 @@ describe('the mistakes fixture', () => {
       'warning ns-count 4:15',          // one nameserver (the seeds: at least two)
       'warning ns-count 12:14',         // the reverse zone inherits the one nameserver
       'error mx-cname 17:27',           // MX to a CNAME
-      'error mx-target 17:39',          // MX "mx.example.net" without its trailing dot
+      'error trailing-dot 17:39',       // MX "mx.example.net" without its trailing dot (seed 002)
       'warning fcrdns 17:60',           // MX host mail has no PTR
       'warning fcrdns 17:71',           // MX host mail2's PTR does not point back
       'error mx-null-alone 17:83',      // null MX beside real ones

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/config/model.js';
 import { parseYaml } from '../../src/config/source.js';
-import { lintZones } from '../../src/lint/index.js';
+import { lintView, lintZones } from '../../src/lint/index.js';
+import { Zone } from '../../src/zone/zone.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords } from '../../src/synth/index.js';
 import { synthesizeIntent } from '../../src/synth/mail/index.js';
 import { findingLines, loadYaml } from '../helpers/zones.js';
@@ -99,7 +100,9 @@ function lintPolicy(text: string, edit: (policy: string) => string): string[] {
   synthesizeBase(model!, out);
   synthesizeRecords(model!, out);
   const { mtaStsPolicy } = synthesizeIntent(model!, out);
-  const lint = lintZones([{ origin: model!.origin, rrsets: out.rrsets(), model: model!, reverse: false, mtaStsPolicy: edit(mtaStsPolicy!) }]);
+  const built = Zone.build(model!.origin, out.rrsets());
+  if (!('zone' in built)) throw new Error(built.error);
+  const lint = lintZones(lintView([{ origin: model!.origin, zone: built.zone, model: model!, reverse: false, mtaStsPolicy: edit(mtaStsPolicy!) }]));
   return lint.findings[0]!.map((p) => `${p.severity} ${p.rule} ${p.line}`);
 }
 

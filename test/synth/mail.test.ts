@@ -43,8 +43,11 @@ describe('mail: rules', () => {
     ]));
   });
 
-  it('SPF hosts outside the zone or without an address are errors; softfail and redirect', () => {
-    expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [nohost, mail.example.net.]}\n' }).errors).toEqual(['8:17 spf-host', '8:25 spf-host']);
+  it('an SPF host of the zone without an address is an error; a host elsewhere gets a:; softfail and redirect', () => {
+    expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [nohost, mail.example.net.]}\n' }).errors).toEqual(['8:17 spf-host']);
+    // RFC 7208 §5.3: a host outside the zone cannot be inlined, so the receiver looks it up (one of its ten lookups).
+    expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [mail, mail.example.net.]}\n' }).lines)
+      .toContain('m.test. 3600 IN TXT "v=spf1 ip4:192.0.2.25 ip6:2001:db8::25 a:mail.example.net -all"');
     const r = load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {redirect: _spf.example.net}\n  caller_id: on\n' });
     expect(r.lines).toEqual(expect.arrayContaining(['m.test. 3600 IN TXT "v=spf1 redirect=_spf.example.net"', 'm.test. 3600 IN TXT "spf2.0/pra redirect=_spf.example.net"']));
     const soft = load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {ip4: [198.51.100.0/24], all: softfail}\n' });
@@ -54,8 +57,12 @@ describe('mail: rules', () => {
   it('apex TXT written by hand merges with the SPF, unless it is an SPF itself', () => {
     const merged = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {hosts: [out]}\nrecords:\n  '': {type: TXT, value: token=1}\n" });
     expect(merged.lines.filter((l) => l.startsWith('m.test. 3600 IN TXT'))).toEqual(['m.test. 3600 IN TXT "token=1"', 'm.test. 3600 IN TXT "v=spf1 ip4:192.0.2.26 -all"']);
-    const replaced = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {hosts: [out]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
+    const replaced = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {ip4: [198.51.100.0/24]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
     expect(replaced.lines.filter((l) => l.startsWith('m.test. 3600 IN TXT'))).toEqual(['m.test. 3600 IN TXT "v=spf1 -all"', 'm.test. 3600 IN TXT "token=1"']);
+    // A hand-written SPF that fails a host the intent names would break that host's mail: an error at the host.
+    const failing = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {hosts: [out]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
+    expect(failing.errors).toEqual(['8:17 spf-intent']);
+    expect(failing.problems.find((p) => p.rule === 'spf-intent')!.message).toContain('192.0.2.26 gets fail');
   });
 
   it('explicit records replace what a helper makes at the same name and type', () => {

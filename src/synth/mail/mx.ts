@@ -5,7 +5,7 @@
  */
 import type { Name } from '../../util/name.js';
 import { TYPE } from '../../wire/constants.js';
-import { rdataToText } from '../../wire/rdata.js';
+import { rdataTarget, rdataToText } from '../../wire/rdata.js';
 import type { IntentContext } from './context.js';
 
 export interface MxTarget { name: Name; preference: number }
@@ -25,6 +25,12 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
     const ref = typeof e === 'string' ? e : e.host;
     // Default preferences 10, 20, 30... in the order written.
     const preference = typeof e === 'string' || e.preference === undefined ? (i + 1) * 10 : e.preference;
+    if (ref === '.') {
+      // A null MX written as a host: published as RFC 7505 §3 has it ("0 ."), so the
+      // lint judges it by that rule (mx-null-alone beside other hosts), not as an address.
+      ctx.add(ctx.origin, TYPE.MX, [['0', '.']], path, 'mail.mx');
+      return;
+    }
     if (/^[0-9.]+$/.test(ref) || ref.includes(':')) {
       ctx.error(path, 'mx-ip', `MX target "${ref}" is an address; an MX names a host (RFC 5321 §5.1)`, 'name the host (e.g. mail) and give it the address under hosts:');
       return;
@@ -38,36 +44,55 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
   return targets;
 }
 
-/** The mechanisms of the SPF record, for both v=spf1 and spf2.0/pra. */
-function spfTerms(ctx: IntentContext, mx: MxTarget[] | 'none' | undefined): string[] {
+/**
+ * The mechanisms of the SPF record, for both v=spf1 and spf2.0/pra. Every
+ * host the intent names passes: a host of this zone is inlined as ip4:/ip6:
+ * (no lookup for the receiver); a host elsewhere gets a:HOST (RFC 7208 §5.3),
+ * and MX hosts elsewhere the mx mechanism (§5.4), each one DNS lookup of the
+ * ten a receiver allows (§4.6.4, counted by the spf-lookups lint). The
+ * address terms come first, so mail from them matches before any lookup.
+ */
+function spfTerms(ctx: IntentContext): string[] {
   const spf = ctx.model.mail?.spf ?? {};
-  const terms: string[] = [];
-  const seen = new Set<string>();
-  const push = (t: string) => { if (!seen.has(t)) { seen.add(t); terms.push(t); } };
-  const inline = (name: Name, path: (string | number)[]) => {
-    if (!ctx.inZone(name)) {
-      ctx.error(path, 'spf-host', `${ctx.text(name)} is not in this zone, so its addresses cannot be inlined`, 'list hosts of this zone, or use include: / ip4: / ip6:');
-      return;
-    }
+  const addresses: string[] = [];
+  const lookups: string[] = [];
+  const push = (list: string[], t: string) => { if (!addresses.includes(t) && !lookups.includes(t)) list.push(t); };
+  const bare = (name: Name) => ctx.text(name).replace(/\.$/, '');
+  /** Inlines a host of this zone; false when it has no address here (an error: it would fail SPF). */
+  const inline = (name: Name, path: (string | number)[], why: string): boolean => {
     const { v4, v6 } = ctx.addresses(name);
     if (!v4.length && !v6.length) {
-      ctx.error(path, 'spf-host', `${ctx.text(name)} has no A or AAAA in this zone`, 'add it under hosts:');
-      return;
+      ctx.error(path, 'spf-host', `${ctx.text(name)}${why} has no A or AAAA in this zone, so mail from it would fail SPF`, 'add it under hosts:, or write its name with a trailing dot if it is outside the zone');
+      return false;
     }
-    for (const a of v4) push(`ip4:${rdataToText(TYPE.A, a.wire)}`);
-    for (const a of v6) push(`ip6:${rdataToText(TYPE.AAAA, a.wire)}`);
+    for (const a of v4) push(addresses, `ip4:${rdataToText(TYPE.A, a.wire)}`);
+    for (const a of v6) push(addresses, `ip6:${rdataToText(TYPE.AAAA, a.wire)}`);
+    return true;
   };
-  (spf.hosts ?? []).forEach((h, i) => { const n = ctx.host(h, ['mail', 'spf', 'hosts', i]); if (n) inline(n, ['mail', 'spf', 'hosts', i]); });
-  if (spf.mx && Array.isArray(mx)) {
-    for (const t of mx) {
-      if (ctx.inZone(t.name)) inline(t.name, ['mail', 'spf', 'mx']);
-      else ctx.warn(['mail', 'spf', 'mx'], 'spf-host', `MX host ${ctx.text(t.name)} is outside this zone: its addresses are not inlined, so it is not authorized by mx: true`, 'add its provider\'s include: or its ip4:/ip6: networks');
+  (spf.hosts ?? []).forEach((h, i) => {
+    const path = ['mail', 'spf', 'hosts', i];
+    const n = ctx.host(h, path);
+    if (!n) return;
+    if (ctx.inZone(n)) inline(n, path, '');
+    else push(lookups, `a:${bare(n)}`);
+  });
+  if (spf.mx) {
+    // The MX hosts as published: mail.mx, or an MX set under records: that replaced it.
+    const targets = (ctx.out.get(ctx.origin, TYPE.MX)?.rdatas ?? []).map((rd) => rdataTarget(TYPE.MX, rd)).filter((t): t is Name => !!t && t.length > 0);
+    if (!targets.length && ctx.model.mail?.mx !== 'none') {
+      ctx.error(['mail', 'spf', 'mx'], 'spf-host', 'mx: true, but the zone publishes no MX host', 'list the MX hosts under mail.mx, or remove mx: true');
     }
+    let outside = false;
+    for (const t of targets) {
+      if (ctx.inZone(t)) inline(t, ['mail', 'spf', 'mx'], ' (an MX host)');
+      else outside = true;
+    }
+    if (outside) push(lookups, 'mx');
   }
-  for (const a of spf.ip4 ?? []) push(`ip4:${a}`);
-  for (const a of spf.ip6 ?? []) push(`ip6:${a}`);
-  for (const d of spf.include ?? []) push(`include:${d.replace(/\.$/, '')}`);
-  return terms;
+  for (const a of spf.ip4 ?? []) push(addresses, `ip4:${a}`);
+  for (const a of spf.ip6 ?? []) push(addresses, `ip6:${a}`);
+  for (const d of spf.include ?? []) push(lookups, `include:${d.replace(/\.$/, '')}`);
+  return [...addresses, ...lookups];
 }
 
 export function synthesizeSpf(ctx: IntentContext, mx: MxTarget[] | 'none' | undefined): void {
@@ -79,7 +104,7 @@ export function synthesizeSpf(ctx: IntentContext, mx: MxTarget[] | 'none' | unde
     if (mx === 'none') ctx.addTxt(ctx.origin, 'v=spf1 -all', ['mail', 'mx'], 'mail.mx');
     return;
   }
-  const terms = spfTerms(ctx, mx);
+  const terms = spfTerms(ctx);
   // RFC 7208 §6.1: redirect is ignored when an "all" is present, so it is one or the other.
   const tail = spf.redirect !== undefined && spf.all === undefined
     ? `redirect=${spf.redirect.replace(/\.$/, '')}`

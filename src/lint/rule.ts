@@ -7,7 +7,7 @@
 import type { ZoneModel } from '../config/model.js';
 import { type Name, lowerName, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, type Severity } from '../util/problem.js';
-import { classToText, typeToText } from '../wire/constants.js';
+import { classToText, TYPE, typeToText } from '../wire/constants.js';
 import { rdataToText, type Rdata } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
 import { resolve, type Resolution } from '../query/resolve.js';
@@ -81,6 +81,24 @@ export function servedRRsets(view: LintView, z: LintZone): readonly RRset[] {
   }
   SERVED.set(z, out);
   return out;
+}
+
+/**
+ * Stored RRsets the lookup never answers with, where nothing explains why:
+ * not data at or below a zone cut (the NS of a referral, glue, occluded
+ * data), not at a name a closer zone of ours answers, not DS at a zone we
+ * serve the parent of. Each is a record `export` prints and no resolver gets:
+ * the loader reports it, so the invariant holds by check, not by comment.
+ */
+export function unservedRRsets(view: LintView, z: LintZone): RRset[] {
+  const served = new Set(servedRRsets(view, z));
+  return [...z.zone.walk()].filter((rs) => {
+    if (served.has(rs)) return false;
+    const owner = lowerName(rs.owner);
+    if (z.zone.delegated(owner)) return false;
+    const answering = view.catalog.findZone(owner);
+    return answering === z.zone && !(rs.type === TYPE.DS && owner.length === z.origin.length);
+  });
 }
 
 export class LintContext {

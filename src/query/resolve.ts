@@ -31,6 +31,8 @@ export interface Resolution {
   qtype: number;
   /** The name the last answer is for, after the CNAMEs (lower-cased). */
   name: Name;
+  /** The name of the last question, the one `outcome` answers (the query name, or the CNAME target it restarted at). */
+  asked: Name;
   /** The zone that gave the last answer, and its outcome as the server writes it. */
   zone?: Zone;
   outcome?: Outcome;
@@ -53,11 +55,12 @@ function cnameTarget(rs: RRset): Name | undefined {
 /** `type` at `name` as a resolver that asks only our server would end up with. */
 export function resolve(catalog: Catalog, name: Name, qtype: number): Resolution {
   const qname = lowerName(name);
-  const res: Resolution = { kind: 'refused', qname, qtype, name: qname, cnames: [], broken: false };
+  const res: Resolution = { kind: 'refused', qname, qtype, name: qname, asked: qname, cnames: [], broken: false };
   const seen = new Set<string>();
   let lname = qname;
   for (let restart = 0; ; restart++) {
     res.name = lname;
+    res.asked = lname;
     const zone = zoneFor(catalog, lname, qtype);
     if (!zone) { res.kind = 'refused'; res.zone = undefined; res.outcome = undefined; return res; }
     const out = lookup(zone, lname, lname, qtype);

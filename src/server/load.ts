@@ -16,6 +16,8 @@ import type { Resolution } from '../query/resolve.js';
 import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
 import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
+import { unservedRRsets } from '../lint/rule.js';
+import { typeToText } from '../wire/constants.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
@@ -166,6 +168,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
   const built = new Map<Pending, Zone>();
   const build = (p: Pending, i: number) => {
+    // A second definition of a zone is left out, so every question has one answer: the first definition's.
+    if (p.problems.some((x) => x.rule === 'zone-duplicate')) return;
     const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers);
     if ('zone' in r) built.set(p, r.zone);
     else if (!hasError(p)) p.problems.push(problem({ file: p.file, line: 1, col: 1 }, 'zone-build', `zone ${nameToText(p.origin)} cannot be built: ${r.error}`, 'this is a bug in mailns: please report it with the zone file'));
@@ -180,7 +184,13 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const view = lintView(lintZonesIn, opts.observe);
   const lint = lintZones(view);
   silenced.push(...lint.silenced);
-  lintIn.forEach((p, i) => p.problems.push(...lint.findings[i]!));
+  lintIn.forEach((p, i) => {
+    p.problems.push(...lint.findings[i]!);
+    for (const rs of unservedRRsets(view, lintZonesIn[i]!)) {
+      const s = rs.sources[0];
+      p.problems.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
+    }
+  });
   const reverses: ReverseInfo[] = lintIn.flatMap((p, i) => (p.reverseInfo ? [{ lint: lintZonesIn[i]!, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
   for (const x of checkFcrdns(view, reverses)) {
     // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).

@@ -108,3 +108,20 @@ export async function queryAll(server: { host: string; port: number }, queries: 
     child.stdin.end(input);
   });
 }
+
+/** Zone-file lines read by dnspython and written in the canonical form of Reply sections (sorted), per group. */
+export async function normalizeAll(groups: string[][]): Promise<string[][]> {
+  return new Promise<string[][]>((resolve, reject) => {
+    const child = spawn(PYTHON, [DNSQUERY_PY], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`dnsquery.py normalize exited with ${code}:\n${Buffer.concat(err).toString('utf8')}`));
+      try { resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as string[][]); } catch (e) { reject(e as Error); }
+    });
+    child.stdin.end(JSON.stringify({ normalize: groups }));
+  });
+}

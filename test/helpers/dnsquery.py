@@ -11,6 +11,10 @@ Reply:  {id?, rcode, flags[sorted], edns: null|{version,payload,do,options[]},
          question[], answer[], authority[], additional[], opcode?, size?, error?}
          (size = wire length of the response in bytes; opcode of the response)
 
+stdin:  JSON {"normalize": [[line, ...], ...]}   (lines 'owner ttl class type rdata')
+stdout: JSON [[canonical line, ...], ...]         records read by dnspython, in the
+         form of the reply sections below, to compare expected records with replies.
+
 Canonical RR form: "owner ttl class type rdata", owner lower-cased; rdata as
 dnspython to_text, lower-cased for name-only types (NS CNAME PTR MX SRV SOA
 DNAME ...). Each section is a sorted list. Question lines keep the case as
@@ -31,6 +35,7 @@ import dns.query
 import dns.rdataclass
 import dns.rdatatype
 import dns.rcode
+import dns.rrset
 
 TIMEOUT = 2.0
 
@@ -240,8 +245,22 @@ def run_one(host, port, q):
     return reply
 
 
+def normalize(lines):
+    """Zone-file lines 'owner ttl class type rdata' in the canonical form of rr_lines."""
+    rrsets = []
+    for line in lines:
+        owner, ttl, cls, typ, rdata = line.split(None, 4)
+        rrsets.append(dns.rrset.from_text(owner, int(ttl), cls, typ, rdata))
+    return rr_lines(rrsets)
+
+
 def main():
     req = json.load(sys.stdin)
+    if 'normalize' in req:
+        # Expected records, written by the caller in zone-file form, read by dnspython.
+        json.dump([normalize(group) for group in req['normalize']], sys.stdout)
+        sys.stdout.write('\n')
+        return
     host = req.get('host', '127.0.0.1')
     port = int(req['port'])
     out = [run_one(host, port, q) for q in req.get('queries', [])]

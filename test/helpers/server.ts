@@ -23,6 +23,11 @@ export async function startServer(paths: string[], opts: Partial<ServerOptions> 
   const loaded = loadZones(paths);
   const errors = loaded.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new Error('zones did not load:\n' + errors.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`).join('\n'));
+  return serveLoaded(loaded, opts);
+}
+
+/** Serves what a load gave (the zones without errors), as `mailns serve` would. */
+export async function serveLoaded(loaded: LoadResult, opts: Partial<ServerOptions> = {}): Promise<Running> {
   const server = new DnsServer(loaded.catalog, {
     listen: [{ host: '127.0.0.1', port: 0 }],
     chaos: { version: 'mailns test', identity: 'test-host' },

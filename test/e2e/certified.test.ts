@@ -1,0 +1,63 @@
+/**
+ * What `check` certifies is what the server serves. Every question the lint
+ * asks while loading the example zones and the test fixtures is sent to the
+ * running server over TCP by dnspython, and the reply must hold exactly the
+ * rcode and records the lint saw: so a record a rule inspected, and an
+ * absence a rule relied on, are what resolvers get.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadZones } from '../../src/server/load.js';
+import type { Resolution } from '../../src/query/resolve.js';
+import type { Placed } from '../../src/query/lookup.js';
+import { nameKey, nameToText } from '../../src/util/name.js';
+import { classToText, typeToText } from '../../src/wire/constants.js';
+import { rdataToText } from '../../src/wire/rdata.js';
+import { normalizeAll, queryAll, requireDnspython, type Query } from '../helpers/dnspy.js';
+import { serveLoaded, type Running } from '../helpers/server.js';
+
+const SETS = [
+  ['zones'],
+  ['zones', 'test/fixtures/mail/example.net.yaml'],
+  ['test/fixtures/served'],
+  ['test/fixtures/lint/mailauth'],
+  ['test/fixtures/lint/mistakes'],
+  ['test/fixtures/lint/spf/include-10'],
+  ['test/fixtures/lint/spf/include-11'],
+  ['test/fixtures/reverse/rev.test.yaml'],
+  ['test/fixtures/reverse/generic.test.yaml'],
+  ['test/fixtures/conformance/diff.test.yaml'],
+];
+
+const lines = (placed: readonly Placed[]) => placed.flatMap((p) => p.rrset.rdatas.map((rd) =>
+  `${nameToText(p.owner)} ${p.rrset.ttl} ${classToText(p.rrset.klass)} ${typeToText(p.rrset.type)} ${rdataToText(p.rrset.type, rd.wire)}`));
+
+const RCODE: Record<Resolution['kind'], string> = { refused: 'REFUSED', nxdomain: 'NXDOMAIN', nodata: 'NOERROR', success: 'NOERROR', referral: 'NOERROR' };
+
+describe.skipIf(!requireDnspython())('every question the lint asks gets the same answer from the server', () => {
+  for (const set of SETS) {
+    describe(set.join(' + '), () => {
+      const asked = new Map<string, Resolution>();
+      let srv: Running;
+      let servedZones: Set<string>;
+      beforeAll(async () => {
+        const loaded = loadZones(set, { observe: (r) => { asked.set(`${nameKey(r.asked)} ${r.qtype}`, r); } });
+        servedZones = new Set(loaded.zones.map((z) => nameKey(z.zone.origin)));
+        srv = await serveLoaded(loaded);
+      });
+      afterAll(async () => srv?.stop());
+
+      it('same rcode, answer, authority and additional for each question', async () => {
+        // Questions answered from a zone that has errors are not served (its last good copy would be): not compared.
+        const compared = [...asked.values()].filter((r) => r.kind === 'refused' || servedZones.has(nameKey(r.zone!.origin)));
+        const queries: Query[] = compared.map((r) => ({ name: nameToText(r.asked), type: typeToText(r.qtype), tcp: true }));
+        const replies = await queryAll(srv, queries);
+        const expected = await normalizeAll(compared.flatMap((r) => [lines(r.outcome?.answer ?? []), lines(r.outcome?.authority ?? []), lines(r.outcome?.additional ?? [])]));
+        const got = replies.map((reply, i) => ({ q: `${queries[i]!.name} ${queries[i]!.type}`, rcode: reply.rcode, answer: reply.answer, authority: reply.authority, additional: reply.additional }));
+        const want = compared.map((r, i) => ({ q: `${queries[i]!.name} ${queries[i]!.type}`, rcode: RCODE[r.kind], answer: expected[3 * i]!, authority: expected[3 * i + 1]!, additional: expected[3 * i + 2]! }));
+        expect(got).toEqual(want);
+        // The lint asked something of every set that serves a zone (a test that compares nothing proves nothing).
+        if (servedZones.size) expect(compared.filter((r) => r.kind === 'success').length).toBeGreaterThan(0);
+      });
+    });
+  }
+});

@@ -2,6 +2,7 @@
 import { type Name, isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem } from '../util/problem.js';
 import { TYPE, typeToText } from '../wire/constants.js';
+import { rdataTarget } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
 
 function at(s: readonly Source[]) {
@@ -20,6 +21,7 @@ export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
   }
   const cuts = rrsets.filter((rs) => rs.type === TYPE.NS && rs.owner.length > origin.length).map((rs) => rs.owner);
   const below = (n: Name) => cuts.find((c) => n.length > c.length && isSubdomain(n, c));
+  const nsTargets = new Set(rrsets.filter((rs) => rs.type === TYPE.NS).flatMap((rs) => rs.rdatas.map((rd) => rdataTarget(TYPE.NS, rd))).filter((t): t is Name => !!t).map(nameKey));
 
   for (const [owner, list] of byOwner) {
     const cname = list.find((rs) => rs.type === TYPE.CNAME);
@@ -43,8 +45,11 @@ export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
       problems.push(problem(at(rs.sources), 'dname', `${nameToText(rs.owner)} DNAME: DNAME redirection (RFC 6672) is not served yet`, 'use CNAMEs for the names you need'));
     }
     const cut = below(rs.owner);
-    if (cut && rs.type !== TYPE.A && rs.type !== TYPE.AAAA) {
-      problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} ${typeToText(rs.type)} is below the delegation ${nameToText(cut)} and will never be served (RFC 1034 §4.2.1)`, 'move it to the child zone', 'warning'));
+    // RFC 1034 §4.2.1: below a cut only glue is served: the A/AAAA of a name an NS record names.
+    const glue = (rs.type === TYPE.A || rs.type === TYPE.AAAA) && nsTargets.has(nameKey(rs.owner));
+    if (cut && !glue) {
+      const what = rs.type === TYPE.A || rs.type === TYPE.AAAA ? ', and no NS record names it, so it is not glue either' : '';
+      problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} ${typeToText(rs.type)} is below the delegation ${nameToText(cut)}${what}: it will never be served (RFC 1034 §4.2.1)`, 'move it to the child zone', 'warning'));
     }
     if (rs.type === TYPE.NS && rs.owner.length > origin.length && byOwner.get(nameKey(rs.owner))!.some((o) => o.type !== TYPE.NS && o.type !== TYPE.DS)) {
       problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} is a delegation; other data there is hidden by the zone cut (RFC 1034 §4.2.1)`, 'move that data into the child zone', 'warning'));

@@ -1,0 +1,66 @@
+/**
+ * Data below a delegation (RFC 1034 §4.2.1): only glue, the A/AAAA of a name
+ * an NS record names, is served there; anything else is occluded, and the
+ * warning says so whether the zone was written in YAML or imported from a
+ * zone file. dig shows why: a query for occluded data gets the referral.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dig } from '../helpers/dig.js';
+import { requireTool } from '../helpers/nsd.js';
+import { startWithYaml } from '../helpers/server.js';
+import { findingLines, loadYaml } from '../helpers/zones.js';
+
+const ZONE = `zone: occ.test.
+nameservers: [ns1.example.net., ns2.example.net.]
+records:
+  lab: {type: NS, values: [ns.lab, ns2.example.net.]}
+  ns.lab: {type: A, value: 192.0.2.53}
+  host1.lab: {type: A, value: 192.0.2.54}
+  www.lab: {type: TXT, value: hidden}
+`;
+const OCCLUDED = new Set(['occluded']);
+
+describe('occluded data below a delegation', () => {
+  it('YAML: glue is fine, an A that no NS names and a TXT below the cut are warned about', () => {
+    const r = loadYaml({ 'occ.test.yaml': ZONE });
+    expect(findingLines(r.problems, OCCLUDED)).toEqual(['warning occluded 6', 'warning occluded 7']);
+    expect(r.problems.find((p) => p.line === 6)!.message).toMatch(/host1\.lab\.occ\.test\. A is below the delegation lab\.occ\.test\., and no NS record names it/);
+  });
+
+  it('a zone file imported with mailns import gets the same warnings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailns-occ-'));
+    try {
+      const file = join(dir, 'occ.test.zone');
+      writeFileSync(file, [
+        '$ORIGIN occ.test.', '$TTL 3600',
+        '@ SOA ns1.example.net. hostmaster 1 7200 3600 1209600 3600',
+        '@ NS ns1.example.net.', '@ NS ns2.example.net.',
+        'lab NS ns.lab', 'ns.lab A 192.0.2.53', 'host1.lab A 192.0.2.54', '',
+      ].join('\n'));
+      const imported = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', file], { encoding: 'utf8' });
+      expect(imported.stdout).toContain('host1.lab');
+      const r = loadYaml({ 'occ.test.yaml': imported.stdout });
+      expect(r.problems.filter((p) => p.rule === 'occluded').map((p) => p.message)).toEqual([expect.stringMatching(/^host1\.lab\.occ\.test\. A is below/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const haveDig = requireTool('dig');
+  let stop: (() => Promise<void>) | undefined;
+  afterAll(async () => stop?.());
+  it.skipIf(!haveDig)('dig: the occluded A gets the referral, the glue comes with it', async () => {
+    const srv = await startWithYaml({ 'occ.test.yaml': ZONE });
+    stop = srv.stop;
+    const r = await dig(srv.port, ['host1.lab.occ.test', 'A', '+norec']);
+    expect(r.status).toBe('NOERROR');
+    expect(r.answer).toEqual([]);
+    expect(r.flags).not.toContain('aa');
+    expect(r.authority.map((l) => l.split(' ').slice(3).join(' '))).toEqual(['NS ns.lab.occ.test.', 'NS ns2.example.net.']);
+    expect(r.additional).toContain('ns.lab.occ.test. 3600 IN A 192.0.2.53');
+  });
+});

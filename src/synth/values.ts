@@ -1,18 +1,37 @@
 /**
  * A YAML record value → presentation tokens for the RDATA table. Strings are
  * presentation format, except TXT/SPF where a string is the literal text
- * (split into 255-octet character-strings, RFC 7208 §3.3) and a list of
+ * (split between UTF-8 characters into character-strings of at most 255
+ * octets, RFC 7208 §3.3) and a list of
  * strings is one record of several character-strings. The octoDNS object
  * shapes are accepted for MX, SRV, CAA and TLSA.
  */
 import { TYPE } from '../wire/constants.js';
 import { charStringToText, tokenize } from '../wire/text.js';
 
+/** RFC 1035 §3.3: a <character-string> is a length octet and at most 255 octets. */
+const MAX_STRING_OCTETS = 255;
+
+/**
+ * The literal text as character-strings of at most 255 octets. RFC 7208 §3.3
+ * (and RFC 6376 §3.6.2.2 for DKIM) join the strings back without separators,
+ * so where the text is cut does not change what is published; cutting only
+ * between UTF-8 characters keeps each string valid UTF-8 on its own, for
+ * tools that decode the strings one by one.
+ */
 export function txtTokens(text: string): string[] {
+  // A JS string always encodes to valid UTF-8 (lone surrogates become U+FFFD).
   const octets = Buffer.from(text, 'utf8');
   if (octets.length === 0) return ['""'];
   const out: string[] = [];
-  for (let i = 0; i < octets.length; i += 255) out.push(charStringToText(octets.subarray(i, i + 255)));
+  for (let i = 0; i < octets.length;) {
+    let end = Math.min(i + MAX_STRING_OCTETS, octets.length);
+    // RFC 3629 §3: octets 10xxxxxx continue a character, and a character has at
+    // most three of them; back up to its first octet.
+    for (let k = 0; k < 3 && end < octets.length && (octets[end]! & 0xc0) === 0x80; k++) end--;
+    out.push(charStringToText(octets.subarray(i, end)));
+    i = end;
+  }
   return out;
 }
 

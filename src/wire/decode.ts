@@ -1,8 +1,8 @@
 /**
  * The hardened query decoder. Reads the header, the one question and the OPT
  * record (RFC 6891 §6.1) and nothing else it does not need. Every read is
- * bounds-checked, compression pointers must point backwards, and the outcome
- * is a value, never an exception.
+ * bounds-checked, compression pointers must point backwards and past the
+ * header, and the outcome is a value, never an exception.
  */
 import { CLASS, OPCODE, RCODE, TYPE } from './constants.js';
 
@@ -37,6 +37,8 @@ export type Decoded =
 class Malformed extends Error {}
 
 const MAX_HOPS = 126; // more pointers than a 255-octet name can need
+/** RFC 1035 §4.1.1: the fixed header; no name starts inside it. */
+const HEADER_OCTETS = 12;
 
 function readName(b: Buffer, start: number): { labels: string[]; end: number } {
   const labels: string[] = [];
@@ -55,6 +57,9 @@ function readName(b: Buffer, start: number): { labels: string[]; end: number } {
     if (kind === 0xc0) {
       if (o + 1 >= b.length) throw new Malformed('truncated compression pointer');
       const ptr = ((len & 0x3f) << 8) | b[o + 1]!;
+      // RFC 1035 §4.1.4: a pointer is the offset of an earlier name; the first
+      // 12 octets are the header (ID, flags, counts), never a name.
+      if (ptr < HEADER_OCTETS) throw new Malformed('compression pointer into the header');
       if (ptr >= lowest) throw new Malformed('compression pointer does not point backwards');
       if (++hops > MAX_HOPS) throw new Malformed('too many compression pointers');
       if (end < 0) end = o + 2;
@@ -87,7 +92,7 @@ function skipRR(b: Buffer, o: number): { type: number; klass: number; ttl: numbe
 }
 
 export function decodeQuery(b: Buffer): Decoded {
-  if (b.length < 12) return { kind: 'drop', reason: 'shorter than a header' };
+  if (b.length < HEADER_OCTETS) return { kind: 'drop', reason: 'shorter than a header' };
   const id = b.readUInt16BE(0);
   const flags = b.readUInt16BE(2);
   if (flags & 0x8000) return { kind: 'drop', reason: 'QR set: a response, not a query' };
@@ -97,7 +102,7 @@ export function decodeQuery(b: Buffer): Decoded {
   let edns: Edns | undefined;
   const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, reason });
   try {
-    let o = 12;
+    let o = HEADER_OCTETS;
     if (qd >= 1) {
       const n = readName(b, o);
       o = n.end;

@@ -52,11 +52,29 @@ describe('decodeQuery', () => {
     expect(decodeQuery(Buffer.concat([header(1, 2 << 11, 1), q('a.test')]))).toMatchObject({ kind: 'error', rcode: RCODE.NOTIMP, question: { qname: ['a', 'test'] } });
   });
 
-  it('follows backward pointers and bounds them', () => {
-    // Question name "b" + pointer to a name written earlier is impossible in a query (nothing before the question),
-    // so a pointer into the header is the only backward target: it must still decode safely.
-    const d = decodeQuery(Buffer.concat([header(1, 0, 1), Buffer.from([1, 98, 0xc0, 4, 0, 1, 0, 1])]));
-    expect(['error', 'query']).toContain(d.kind);
+  it('FORMERR: a compression pointer into the 12-octet header (RFC 1035 §4.1.4), wherever the name is', () => {
+    const rr = (owner: Buffer) => Buffer.concat([owner, Buffer.from([0, 1, 0, 1, 0, 0, 0, 0, 0, 0])]);
+    for (let ptr = 0; ptr < 12; ptr++) {
+      const p = Buffer.from([0xc0, ptr]);
+      const cases: [string, Buffer][] = [
+        ['qname', Buffer.concat([header(1, 0, 1), p, Buffer.from([0, 1, 0, 1])])],
+        ['qname after a label', Buffer.concat([header(1, 0, 1), Buffer.from([1, 98]), p, Buffer.from([0, 1, 0, 1])])],
+        ['second question', Buffer.concat([header(1, 0, 2), q('a.test'), p, Buffer.from([0, 1, 0, 1])])],
+        ['authority owner', Buffer.concat([header(1, 0, 1, 0, 1), q('a.test'), rr(p)])],
+        ['additional owner', Buffer.concat([header(1, 0, 1, 0, 0, 1), q('a.test'), rr(p)])],
+      ];
+      for (const [where, b] of cases) {
+        expect(decodeQuery(b), `${where}, pointer to ${ptr}`).toMatchObject({ kind: 'error', rcode: RCODE.FORMERR, reason: 'compression pointer into the header' });
+      }
+    }
+    // The question was read before the bad owner: the FORMERR still echoes it.
+    expect(decodeQuery(Buffer.concat([header(1, 0, 1, 0, 1), q('a.test'), rr(Buffer.from([0xc0, 4]))]))).toMatchObject({ question: { qname: ['a', 'test'] } });
+  });
+
+  it('follows backward pointers past the header: an owner pointing at the question name', () => {
+    const owner = (to: number) => Buffer.from([0xc0, to, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]);
+    expect(decodeQuery(Buffer.concat([header(1, 0, 1, 0, 1), q('a.test'), owner(12)])).kind).toBe('query');
+    expect(decodeQuery(Buffer.concat([header(1, 0, 1, 0, 1), q('a.test'), owner(14)])).kind).toBe('query'); // "test"
   });
 });
 

@@ -55,13 +55,31 @@ export function parseDkimKey(text: string): DkimKeyResult {
   return { error: `${der.length} octets of base64 that are not a public key (DER SubjectPublicKeyInfo or PKCS#1, or 32 octets of Ed25519)` };
 }
 
+/**
+ * Text for the n= tag, whose value is a qp-section (RFC 6376 §3.6.1, imported
+ * from RFC 2045 §6.7 by RFC 6376 §2.9), written with the stricter
+ * dkim-safe-char set of DKIM-Quoted-Printable (RFC 6376 §2.11): only
+ * %x21-3A / %x3C / %x3E-7E stay as they are; everything else, the UTF-8 octets
+ * of non-ASCII text, controls, space, ";" (which would end the tag) and "="
+ * included, becomes "=" and two uppercase hex digits. The result is both a
+ * valid qp-section and a tag-value (RFC 6376 §3.2) with no whitespace in it.
+ */
+export function dkimQuotedPrintable(text: string): string {
+  let out = '';
+  for (const c of Buffer.from(text, 'utf8')) {
+    const safe = (c >= 0x21 && c <= 0x3a) || c === 0x3c || (c >= 0x3e && c <= 0x7e);
+    out += safe ? String.fromCharCode(c) : '=' + c.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
 export function dkimRecordText(key: DkimKey, opts: { testing?: boolean; strict?: boolean; notes?: string } = {}): string {
   const flags = [opts.testing ? 'y' : '', opts.strict ? 's' : ''].filter(Boolean).join(':');
   return [
     'v=DKIM1',
     `k=${key.k}`,
     ...(flags ? [`t=${flags}`] : []),
-    ...(opts.notes ? [`n=${opts.notes.replace(/;/g, '=3B')}`] : []),
+    ...(opts.notes ? [`n=${dkimQuotedPrintable(opts.notes)}`] : []),
     `p=${key.p}`,
   ].join('; ');
 }

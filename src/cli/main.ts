@@ -90,7 +90,7 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
   });
   const reload = () => {
     const next = loadZones(dirs);
-    logLoad(log, next);
+    logLoad(log, next, loaded);
     // A file that failed keeps its last good zone (by file), so one typo takes nothing down.
     // A zone that failed to load keeps its last good copy (by zone, since one file may hold several).
     const fresh = new Set(next.zones.map((z) => nameToText(z.zone.origin)));
@@ -122,14 +122,27 @@ function fmtAddr(a: { address: string; port: number }): string {
   return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
-function logLoad(log: Logger, r: LoadResult): void {
+const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.message}`;
+
+/**
+ * The load in the log: each finding at its own level (an info note is not a
+ * warning). On reload, findings the previous load already logged are only
+ * counted, so a note does not come back at every SIGHUP.
+ */
+function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
   for (const z of r.zones) {
     log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.model.soa.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
   }
+  const before = new Set(previous?.problems.map(findingKey));
+  let unchanged = 0;
   for (const p of sortProblems(r.problems)) {
+    if (before.has(findingKey(p))) { unchanged++; continue; }
     const entry = { file: p.file, line: p.line, col: p.col, rule: p.rule, hint: p.hint };
-    if (p.severity === 'error') log.error(entry, p.message); else log.warn(entry, p.message);
+    if (p.severity === 'error') log.error(entry, p.message);
+    else if (p.severity === 'warning') log.warn(entry, p.message);
+    else log.info(entry, p.message);
   }
+  if (unchanged) log.info({ findings: unchanged }, 'findings unchanged since the last load');
   for (const f of r.failed) log.error({ file: f }, 'zone not loaded');
 }
 

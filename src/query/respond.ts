@@ -21,6 +21,8 @@ const OPT_SIZE = 11;
 export interface ResponderOptions {
   chaos: ChaosConfig;
   ednsUdpSize?: number;
+  /** Told of every failure inside answering (the reply is SERVFAIL), to log and count it. */
+  onFailure?: (err: unknown, query: DecodedQuery, catalog: Catalog) => void;
 }
 
 export type Transport = 'udp' | 'tcp';
@@ -62,7 +64,8 @@ export class Responder {
       const reply = this.answer(q, catalog, transport);
       if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes));
       return reply;
-    } catch {
+    } catch (err) {
+      try { this.opts.onFailure?.(err, q, catalog); } catch { /* reporting must not stop the reply */ }
       return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
     }
   }

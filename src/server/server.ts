@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { decodeQuery } from '../wire/decode.js';
 import { typeToText } from '../wire/constants.js';
-import { nameToText } from '../util/name.js';
+import { lowerName, nameToText } from '../util/name.js';
+import { FailureLog } from './failures.js';
 import { Responder, type ResponderOptions } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
 import { TcpListener, UdpListener, type Transport, type TcpLimits } from './transport.js';
@@ -30,9 +31,20 @@ export class DnsServer {
   private readonly limits: TcpLimits;
   readonly bound: { udp: AddressInfo[]; tcp: AddressInfo[] } = { udp: [], tcp: [] };
 
+  /** Failures inside answering and handling, counted and logged (rate-limited). */
+  readonly failures: FailureLog;
+
   constructor(catalog: Catalog, private readonly opts: ServerOptions, private readonly log: Logger) {
     this.catalog = catalog;
-    this.responder = new Responder(opts);
+    this.failures = new FailureLog(log);
+    this.responder = new Responder({
+      ...opts,
+      onFailure: (err, q, c) => {
+        const zone = c.findZone(lowerName(q.qname));
+        this.failures.report('lookup', { err, zone: zone ? nameToText(zone.origin) : undefined, qname: nameToText(q.qname), qtype: typeToText(q.qtype) }, 'lookup failed; answered SERVFAIL');
+        opts.onFailure?.(err, q, c);
+      },
+    });
     this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, ...opts.tcp };
   }
 
@@ -65,13 +77,13 @@ export class DnsServer {
   private async listenOne(addr: ListenAddress): Promise<void> {
     const family = isIP(addr.host) === 6 ? 'udp6' : 'udp4';
     for (let attempt = 0; ; attempt++) {
-      const tcp = new TcpListener(this.onMessage, this.log, this.limits);
+      const tcp = new TcpListener(this.onMessage, this.failures, this.limits);
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
         tcp.listen(addr.port, addr.host, () => { tcp.off('error', reject); resolve(); });
       });
       const port = (tcp.address() as AddressInfo).port;
-      const udp = new UdpListener(family, this.onMessage, this.log);
+      const udp = new UdpListener(family, this.onMessage, this.log, this.failures);
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);

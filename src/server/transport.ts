@@ -9,6 +9,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import dns2 from 'dns2';
 import type { Logger } from 'pino';
+import type { FailureLog } from './failures.js';
 
 export type Transport = 'udp' | 'tcp';
 /** Bytes in, bytes out (null: send nothing). May throw; the listener contains it. */
@@ -21,7 +22,7 @@ export interface TcpLimits {
 }
 
 export class UdpListener extends dns2.UDPServer {
-  constructor(family: 'udp4' | 'udp6', private readonly onMessage: Handler, private readonly log: Logger) {
+  constructor(family: 'udp4' | 'udp6', private readonly onMessage: Handler, private readonly log: Logger, private readonly failures: FailureLog) {
     super({ type: family });
   }
 
@@ -30,7 +31,7 @@ export class UdpListener extends dns2.UDPServer {
       const reply = this.onMessage(data, 'udp', rinfo.address);
       if (reply) this.send(reply, rinfo.port, rinfo.address, (err) => { if (err) this.log.debug({ err }, 'udp send failed'); });
     } catch (err) {
-      this.log.error({ err, peer: rinfo.address }, 'query handler failed');
+      this.failures.report('handler', { err, peer: rinfo.address, transport: 'udp' }, 'query handler failed');
     }
   }
 }
@@ -39,7 +40,7 @@ export class UdpListener extends dns2.UDPServer {
 const TcpServerBase = dns2.TCPServer as unknown as new (opts: { idleTimeout: number }) => Server & { handle(socket: Socket): void };
 
 export class TcpListener extends TcpServerBase {
-  constructor(private readonly onMessage: Handler, private readonly log: Logger, private readonly limits: TcpLimits) {
+  constructor(private readonly onMessage: Handler, private readonly failures: FailureLog, private readonly limits: TcpLimits) {
     super({ idleTimeout: limits.idleTimeoutMs });
     this.maxConnections = limits.maxConnections;
   }
@@ -64,7 +65,7 @@ export class TcpListener extends TcpServerBase {
         try {
           reply = this.onMessage(msg, 'tcp', peer);
         } catch (err) {
-          this.log.error({ err, peer }, 'query handler failed');
+          this.failures.report('handler', { err, peer, transport: 'tcp' }, 'query handler failed');
         }
         if (reply && !socket.destroyed) {
           const frame = Buffer.allocUnsafe(2 + reply.length);

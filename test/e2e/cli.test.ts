@@ -92,6 +92,20 @@ describe('mailns serve', () => {
     await until(async () => log.slice(mid), (l) => l.includes('dmarc-p-none'));
     expect(log.slice(mid)).toMatch(/"level":40[^\n]*"rule":"dmarc-p-none"/);
   });
+
+  it('a lint note is logged at info, once: a reload without changes only counts it', async () => {
+    const before = log.length;
+    writeFileSync(join(zdir, 'note.test.yaml'), 'zone: note.test.\nnameservers: [ns1.example., ns2.example.]\nmail:\n  mx: [mx.example.net.]\n');
+    child.kill('SIGHUP');
+    await until(async () => log.slice(before), (l) => l.includes('"rule":"mx-single"'));
+    expect(log.slice(before)).toMatch(/"level":30[^\n]*"rule":"mx-single"/);
+    const mid = log.length;
+    child.kill('SIGHUP');
+    await until(async () => log.slice(mid), (l) => /"msg":"reloaded"/.test(l) && l.includes('findings unchanged'));
+    const again = log.slice(mid);
+    expect(again).not.toContain('"rule":');
+    expect(again).toMatch(/"findings":\d+[^\n]*"msg":"findings unchanged since the last load"/);
+  });
 });
 
 describe('mailns check / import / export', () => {

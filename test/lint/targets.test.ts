@@ -202,3 +202,46 @@ describe('the examples', () => {
     expect([...r.problems, ...r.silenced.map((s) => s.problem)].filter((p) => IDS.has(p.rule))).toEqual([]);
   });
 });
+
+describe('trailing-dot (seed 002: the forgotten trailing dot)', () => {
+  it('each target type written as another domain without its dot is reported as that, at the record', () => {
+    const r = load({ 't.test.yaml': zone([
+      '  app: {type: CNAME, value: app.hosting.example.org}',                                          // 8
+      "  mx1: {type: MX, values: ['10 mx.provider.net', '20 mail']}",                                   // 9
+      '  sub: {type: NS, values: [ns1.dns-host.de, ns2.example.]}',                                      // 10
+      '  _imaps._tcp: {type: SRV, value: {priority: 0, weight: 1, port: 993, target: imap.mailhost.com}}', // 11
+      '  ptr: {type: PTR, value: gw.example.com}',                                                       // 12
+    ]) });
+    const found = r.problems.filter((p) => p.rule === 'trailing-dot');
+    expect(found.map((p) => `${p.severity} ${p.line}`)).toEqual(['error 8', 'error 9', 'error 10', 'error 11', 'error 12']);
+    expect(found[0]!.message).toBe('CNAME target app.hosting.example.org.t.test. is app.hosting.example.org. with t.test. appended: it was written without its trailing dot');
+    expect(found[0]!.hint).toBe('write app.hosting.example.org. (with the final dot) for a name outside the zone');
+    // The cause is reported, not the symptom.
+    expect(r.problems.filter((p) => p.rule === 'mx-target' || p.rule === 'srv-target' || p.rule === 'ns-glue')).toEqual([]);
+  });
+
+  it('not for a relative name that exists here, one label, or a last label that is no top-level domain', () => {
+    expect(lint({ 't.test.yaml': zone([
+      '  www.shop.com: {type: A, value: 192.0.2.80}',          // 8: a name of ours that ends in "com"
+      '  a: {type: CNAME, value: www.shop.com}',               // 9: it exists: no finding
+      '  b: {type: CNAME, value: nothere}',                    // 10: one label: a missing in-zone name, not another domain
+      '  c: {type: CNAME, value: web.internal}',               // 11: "internal" is no TLD
+      '  web: {type: A, value: 192.0.2.81}',
+      '  web.internal: {type: A, value: 192.0.2.82}',
+    ]) })).toEqual([]);
+  });
+
+  it('mail: helper hosts: an SPF host and an MX host written without their dot', () => {
+    const r = load({ 't.test.yaml': 'zone: t.test.\nnameservers: [ns1.example., ns2.example.]\nmail:\n  mx: [mx.provider.net, mx2.provider.net.]\n  spf: {hosts: [out.provider.net]}\n' });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}:${p.col}`)).toEqual(['trailing-dot 4:8', 'trailing-dot 5:17']);
+    expect(r.problems.find((p) => p.line === 5)!.message).toBe('out.provider.net.t.test. is out.provider.net. with t.test. appended: it was written without its trailing dot');
+  });
+});
+
+describe('a null MX written as "." in the mail.mx list', () => {
+  it('is judged as a null MX beside other hosts (RFC 7505 §3), not as an address', () => {
+    const r = load({ 't.test.yaml': 'zone: t.test.\nnameservers: [ns1.example., ns2.example.]\nmail:\n  mx: [mx1.example.net., .]\n' });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}:${p.col}`)).toEqual(['mx-null-alone 4:26']);
+    expect(r.problems.find((p) => p.rule === 'mx-null-alone')!.hint).toBe('use mx: none alone, or list the real mail hosts');
+  });
+});

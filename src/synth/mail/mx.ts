@@ -4,6 +4,7 @@
  * inline as ip4:/ip6:, so evaluating it costs the receiver no DNS lookups.
  */
 import type { Name } from '../../util/name.js';
+import { forgottenDot } from '../../util/tld.js';
 import { TYPE } from '../../wire/constants.js';
 import { rdataTarget, rdataToText } from '../../wire/rdata.js';
 import type { IntentContext } from './context.js';
@@ -37,6 +38,13 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
     }
     const name = ctx.host(ref, path);
     if (!name) return;
+    const { v4, v6 } = ctx.addresses(name);
+    const meant = !v4.length && !v6.length ? forgottenDot(name, ctx.origin) : undefined;
+    if (meant) {
+      // Not published: its HELO record would make the wrong name exist.
+      ctx.error(path, 'trailing-dot', `MX host ${ctx.text(name)} is ${meant} with ${ctx.text(ctx.origin)} appended: it was written without its trailing dot`, `write ${meant} (with the final dot) for a host outside the zone`);
+      return;
+    }
     targets.push({ name, preference });
     // One add per target, so a problem with a target points at its own place.
     ctx.add(ctx.origin, TYPE.MX, [[String(preference), ctx.text(name)]], path, 'mail.mx');
@@ -61,6 +69,11 @@ function spfTerms(ctx: IntentContext): string[] {
   /** Inlines a host of this zone; false when it has no address here (an error: it would fail SPF). */
   const inline = (name: Name, path: (string | number)[], why: string): boolean => {
     const { v4, v6 } = ctx.addresses(name);
+    const meant = !v4.length && !v6.length ? forgottenDot(name, ctx.origin) : undefined;
+    if (meant) {
+      ctx.error(path, 'trailing-dot', `${ctx.text(name)} is ${meant} with ${ctx.text(ctx.origin)} appended: it was written without its trailing dot`, `write ${meant} (with the final dot) for a host outside the zone`);
+      return false;
+    }
     if (!v4.length && !v6.length) {
       ctx.error(path, 'spf-host', `${ctx.text(name)}${why} has no A or AAAA in this zone, so mail from it would fail SPF`, 'add it under hosts:, or write its name with a trailing dot if it is outside the zone');
       return false;

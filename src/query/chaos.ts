@@ -2,7 +2,7 @@
 import { makeRRset } from '../wire/rrset.js';
 import { CLASS, TYPE } from '../wire/constants.js';
 import { parseRdata } from '../wire/rdata.js';
-import { charStringToText } from '../wire/text.js';
+import { charStringToText, utf8Cut } from '../wire/text.js';
 import type { Placed } from './lookup.js';
 
 export interface ChaosConfig {
@@ -21,6 +21,8 @@ export function chaosAnswer(cfg: ChaosConfig, lname: readonly string[], qtype: n
   else if (key === 'id.server' || key === 'hostname.bind') text = cfg.identity;
   else return undefined;
   if (text === false) return undefined;
-  const rd = parseRdata(TYPE.TXT, [charStringToText(Buffer.from(text.slice(0, 255), 'utf8'))], []);
+  // One character-string: at most 255 octets, cut between UTF-8 characters (RFC 1035 §3.3).
+  const octets = Buffer.from(text, 'utf8');
+  const rd = parseRdata(TYPE.TXT, [charStringToText(octets.subarray(0, utf8Cut(octets, 0)))], []);
   return { owner: lname, rrset: makeRRset(lname, TYPE.TXT, CLASS.CH, 0, [rd]) };
 }

@@ -7,10 +7,7 @@
  * shapes are accepted for MX, SRV, CAA and TLSA.
  */
 import { TYPE } from '../wire/constants.js';
-import { charStringToText, tokenize } from '../wire/text.js';
-
-/** RFC 1035 §3.3: a <character-string> is a length octet and at most 255 octets. */
-const MAX_STRING_OCTETS = 255;
+import { charStringToText, tokenize, utf8Cut } from '../wire/text.js';
 
 /**
  * The literal text as character-strings of at most 255 octets. RFC 7208 §3.3
@@ -25,10 +22,7 @@ export function txtTokens(text: string): string[] {
   if (octets.length === 0) return ['""'];
   const out: string[] = [];
   for (let i = 0; i < octets.length;) {
-    let end = Math.min(i + MAX_STRING_OCTETS, octets.length);
-    // RFC 3629 §3: octets 10xxxxxx continue a character, and a character has at
-    // most three of them; back up to its first octet.
-    for (let k = 0; k < 3 && end < octets.length && (octets[end]! & 0xc0) === 0x80; k++) end--;
+    const end = utf8Cut(octets, i);
     out.push(charStringToText(octets.subarray(i, end)));
     i = end;
   }

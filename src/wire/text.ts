@@ -65,3 +65,17 @@ export function charStringToText(octets: Uint8Array): string {
   }
   return out + '"';
 }
+
+/** RFC 1035 §3.3: a <character-string> is a length octet and at most 255 octets. */
+export const MAX_STRING_OCTETS = 255;
+
+/**
+ * Where to cut `octets` (UTF-8) at most `max` octets after `from` without
+ * splitting a character: RFC 3629 §3, octets 10xxxxxx continue a character
+ * and a character has at most three of them, so back up to its first octet.
+ */
+export function utf8Cut(octets: Buffer, from: number, max = MAX_STRING_OCTETS): number {
+  let end = Math.min(from + max, octets.length);
+  for (let k = 0; k < 3 && end < octets.length && (octets[end]! & 0xc0) === 0x80; k++) end--;
+  return end;
+}

@@ -34,7 +34,9 @@ export function exportZone(zone: Zone, opts: ExportOptions = {}): string {
 export function explainZone(zone: Zone): string {
   const lines: string[] = [`; zone ${nameToText(zone.origin)}`];
   for (const rs of zone.walk()) {
-    rs.rdatas.forEach((rd, i) => lines.push(`${recordLine(rs, rd)}\n    <- ${origin(rs.sources[i])}`));
+    // The owner as written, where its letter case differs from the (lower-cased) name served.
+    const written = rs.written ? ` (written ${nameToText(rs.written)})` : '';
+    rs.rdatas.forEach((rd, i) => lines.push(`${recordLine(rs, rd)}\n    <- ${origin(rs.sources[i])}${written}`));
   }
   return lines.join('\n') + '\n';
 }

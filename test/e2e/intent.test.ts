@@ -43,6 +43,9 @@ describe('a DKIM selector written with capitals', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
     const exp = spawnSync(process.execPath, [CLI, 'export', zoneDir], { encoding: 'utf8' });
     expect(exp.stdout).toMatch(/^sel2024\._domainkey\.upper\.test\.\t3600\tIN\tTXT\t"v=DKIM1; k=rsa; p=/m);
+    // explain keeps the spelling the user wrote beside the name served.
+    const explain = spawnSync(process.execPath, [CLI, 'explain', 'upper.test', zoneDir], { encoding: 'utf8' });
+    expect(explain.stdout).toMatch(/upper\.test\.yaml:6 mail\.dkim \(written Sel2024\._domainkey\.upper\.test\.\)/);
   });
 
   const haveDig = requireTool('dig');

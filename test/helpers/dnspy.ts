@@ -74,11 +74,9 @@ export function requireDnspython(): boolean {
   return false;
 }
 
-/** Send all queries (sequentially, in one python process) and return the replies in order. */
-export async function queryAll(server: { host: string; port: number }, queries: Query[]): Promise<Reply[]> {
-  if (queries.length === 0) return [];
-  const input = JSON.stringify({ host: server.host, port: server.port, queries });
-  return new Promise<Reply[]>((resolve, reject) => {
+/** Runs dnsquery.py with one JSON request and returns its JSON reply. */
+function runDnsquery<T>(request: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const child = spawn(PYTHON, [DNSQUERY_PY], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -88,16 +86,9 @@ export async function queryAll(server: { host: string; port: number }, queries: 
     child.once('close', (code, signal) => {
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (code !== 0) {
-        reject(new Error(`dnsquery.py exited with ${code ?? signal}:\n${stderr}`));
-        return;
-      }
+      if (code !== 0) return reject(new Error(`dnsquery.py exited with ${code ?? signal}:\n${stderr}`));
       try {
-        const replies = JSON.parse(stdout) as Reply[];
-        if (!Array.isArray(replies) || replies.length !== queries.length) {
-          throw new Error(`expected ${queries.length} replies, got ${Array.isArray(replies) ? replies.length : typeof replies}`);
-        }
-        resolve(replies);
+        resolve(JSON.parse(stdout) as T);
       } catch (e) {
         reject(new Error(`dnsquery.py produced bad output: ${(e as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`));
       }
@@ -105,23 +96,21 @@ export async function queryAll(server: { host: string; port: number }, queries: 
     child.stdin.on('error', () => {
       /* reported through 'close' */
     });
-    child.stdin.end(input);
+    child.stdin.end(JSON.stringify(request));
   });
 }
 
+/** Send all queries (sequentially, in one python process) and return the replies in order. */
+export async function queryAll(server: { host: string; port: number }, queries: Query[]): Promise<Reply[]> {
+  if (queries.length === 0) return [];
+  const replies = await runDnsquery<Reply[]>({ host: server.host, port: server.port, queries });
+  if (!Array.isArray(replies) || replies.length !== queries.length) {
+    throw new Error(`dnsquery.py: expected ${queries.length} replies, got ${Array.isArray(replies) ? replies.length : typeof replies}`);
+  }
+  return replies;
+}
+
 /** Zone-file lines read by dnspython and written in the canonical form of Reply sections (sorted), per group. */
-export async function normalizeAll(groups: string[][]): Promise<string[][]> {
-  return new Promise<string[][]>((resolve, reject) => {
-    const child = spawn(PYTHON, [DNSQUERY_PY], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`dnsquery.py normalize exited with ${code}:\n${Buffer.concat(err).toString('utf8')}`));
-      try { resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as string[][]); } catch (e) { reject(e as Error); }
-    });
-    child.stdin.end(JSON.stringify({ normalize: groups }));
-  });
+export function normalizeAll(groups: string[][]): Promise<string[][]> {
+  return runDnsquery<string[][]>({ normalize: groups });
 }

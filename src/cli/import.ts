@@ -1,14 +1,16 @@
 /**
  * `mailns import FILE.zone`: a BIND/NSD master file as mailns YAML. Every
  * RDATA goes through our own codec (so what we cannot serve is reported here,
- * with its line), and comes out with absolute names.
+ * with its line), and comes out with absolute names; types we have no text
+ * form for become RFC 3597 generic data (./import-generic.ts).
  */
 import { stringify } from 'yaml';
 import { parseZoneFile } from '../config/zonefile.js';
 import { type Name, nameToText, parseName, isSubdomain, lowerName, labelToText } from '../util/name.js';
 import { type Problem, problem } from '../util/problem.js';
-import { TYPE, typeFromText } from '../wire/constants.js';
+import { TYPE, typeFromText, typeToText } from '../wire/constants.js';
 import { parseRdata, rdataToText } from '../wire/rdata.js';
+import { encodeGeneric } from './import-generic.js';
 
 interface YamlRecord { type: string; ttl?: number; value?: unknown; values?: unknown[] }
 
@@ -38,7 +40,14 @@ export function importZoneFile(text: string, file: string, originHint?: string):
     if (!isSubdomain(owner, origin)) { problems.push(problem({ file, line: r.line, col: 1 }, 'out-of-zone', `${r.owner} is outside ${nameToText(origin)}`)); continue; }
     if (type === undefined) { problems.push(problem({ file, line: r.line, col: 1 }, 'type', `unknown type ${r.type}`)); continue; }
     let value: unknown;
-    try {
+    // RFC 3597 §5: a type without a text form here is published from \# <length> <hex>.
+    const wire = r.rdata[0] === '\\#' ? undefined : encodeGeneric(type, r.rdata, rOrigin);
+    if (wire !== undefined && !Buffer.isBuffer(wire)) {
+      problems.push(problem({ file, line: r.line, col: 1 }, 'rdata', `${r.type}: ${wire.error}`));
+      continue;
+    }
+    if (wire) value = rdataToText(type, wire);
+    else try {
       const rd = parseRdata(type, r.rdata, rOrigin);
       if (type === TYPE.TXT || type === TYPE.SPF) {
         const octets = splitCharStrings(rd.wire);
@@ -56,9 +65,9 @@ export function importZoneFile(text: string, file: string, originHint?: string):
       problems.push(problem({ file, line: r.line, col: 1 }, 'rdata', `${r.type}: ${(e as Error).message}`));
       continue;
     }
-    const key = `${nameToText(owner)}/${r.type}`;
+    const key = `${nameToText(owner)}/${type}`;
     const s = sets.get(key);
-    if (!s) { sets.set(key, { owner, type: r.type, ttl: r.ttl, values: [value], line: r.line }); continue; }
+    if (!s) { sets.set(key, { owner, type: typeToText(type), ttl: r.ttl, values: [value], line: r.line }); continue; }
     if (r.ttl !== s.ttl) {
       problems.push(problem({ file, line: r.line, col: 1 }, 'rrset-ttl', `${r.owner} ${r.type} mixes TTLs ${s.ttl} and ${r.ttl}; the lower one is used (RFC 2181 §5.2)`, undefined, 'warning'));
       s.ttl = Math.min(s.ttl, r.ttl);
@@ -66,10 +75,10 @@ export function importZoneFile(text: string, file: string, originHint?: string):
     s.values.push(value);
   }
 
-  const soaSet = sets.get(`${nameToText(origin)}/SOA`)!;
+  const soaSet = sets.get(`${nameToText(origin)}/${TYPE.SOA}`)!;
   const f = String(soaSet.values[0]).split(/\s+/);
   const mname = f[0]!, rnameName = parseName(f[1]!);
-  const nsSet = sets.get(`${nameToText(origin)}/NS`);
+  const nsSet = sets.get(`${nameToText(origin)}/${TYPE.NS}`);
   // The most common TTL becomes the default; records that differ keep their own.
   const ttlCount = new Map<number, number>();
   for (const s of sets.values()) ttlCount.set(s.ttl, (ttlCount.get(s.ttl) ?? 0) + 1);

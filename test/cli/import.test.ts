@@ -1,7 +1,9 @@
 /**
- * `mailns import`: types mailns has no text form for are carried over as
- * RFC 3597 generic data. The bytes are judged by outside tools (dnspython,
- * BIND's named-compilezone and dig), not by expectations of our own.
+ * `mailns import`: every record that can be carried over is, as RFC 3597
+ * generic data where mailns has no text form for the type; what cannot is
+ * reported at the token at fault; $INCLUDE and $GENERATE; exit codes and
+ * streams. The bytes are judged by outside tools (dnspython, BIND's
+ * named-compilezone and dig), not by expectations of our own.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importZoneFile } from '../../src/cli/import.js';
+import { type ImportIo, importExitCode, importZoneFile, runImport } from '../../src/cli/import.js';
 import { GENERIC_TYPES } from '../../src/cli/import-generic.js';
 import { parseRdata } from '../../src/wire/rdata.js';
 import { typeToText } from '../../src/wire/constants.js';
@@ -79,6 +81,7 @@ describe('types without a text form in mailns', () => {
   it('are carried over as RFC 3597 generic data, and the YAML loads without error', () => {
     const r = importFile(GENERIC);
     expect(r.problems).toEqual([]);
+    expect(importExitCode(r)).toBe(0);
     const recs = yamlRecords(r.yaml!);
     expect(recs).toContain('loc.generic.test. LOC \\# 16 000016138B3CF018810CBCE0009895B8');
     const generic = new Set(recs.filter((l) => / \\# /.test(l)).map((l) => l.split(' ')[1]));
@@ -113,6 +116,143 @@ describe('types without a text form in mailns', () => {
 
   it('are encoded here only while wire/rdata.ts has no text form for them', () => {
     for (const t of GENERIC_TYPES) expect(() => parseRdata(t, ['0'], []), typeToText(t)).toThrow(/has no text form/);
+  });
+});
+
+describe('$INCLUDE and $GENERATE', () => {
+  it('reads $INCLUDE files relative to the file that includes them, with their origins', () => {
+    const r = importFile(join(FIX, 'include/main.zone'));
+    expect(r.problems).toEqual([]);
+    expect(yamlRecords(r.yaml!)).toEqual([
+      'after.inc.test. TXT the origin is inc.test. again',
+      'far.elsewhere.inc.test. A 192.0.2.151',
+      'mail.inc.test. A 192.0.2.25',
+      'mail.inc.test. MX 10 mail.inc.test.',
+      'note.lab.inc.test. TXT included twice deep, origin lab.inc.test.',
+      'ns1.inc.test. A 192.0.2.53',
+      'printer.lab.inc.test. A 192.0.2.150',
+      'www.inc.test. A 192.0.2.80',
+      'www.inc.test. AAAA 2001:db8::80',
+    ]);
+  });
+
+  it('reports a missing $INCLUDE file at its name, and what is wrong inside an included file at its own file:line:col', () => {
+    const files: Record<string, string> = { 'z/bad.zone': 'ok A 192.0.2.7\nnope A 192.0.2.999\n' };
+    const readFile = (p: string) => { const t = files[p]; if (t === undefined) throw Object.assign(new Error('x'), { code: 'ENOENT' }); return t; };
+    const r = importZoneFile('$TTL 60\n$ORIGIN x.test.\n@ SOA ns hm 1 2 3 4 5\n NS ns\nns A 192.0.2.1\n$INCLUDE  gone.zone\n$INCLUDE bad.zone\n', 'z/main.zone', undefined, { readFile });
+    expect(r.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.message}`)).toEqual([
+      'z/main.zone:6:11 include cannot read $INCLUDE file z/gone.zone: no such file',
+      'z/bad.zone:2:8 rdata A: "192.0.2.999" is not an IPv4 address',
+    ]);
+    expect(yamlRecords(r.yaml!)).toEqual(['ns.x.test. A 192.0.2.1', 'ok.x.test. A 192.0.2.7']);
+  });
+
+  it('expands $GENERATE', () => {
+    const r = importFile(join(FIX, 'generate.zone'));
+    expect(r.problems).toEqual([]);
+    const recs = yamlRecords(r.yaml!);
+    expect(recs.filter((l) => l.startsWith('host'))).toHaveLength(20);
+    expect(recs).toContain('010.pool.gen.test. CNAME host1.gen.test.');
+    expect(recs).toContain('a.1.0.0.nib.gen.test. PTR h1A.gen.test.');
+  });
+
+  it.skipIf(!haveBind)(haveBind ? 'expands $GENERATE to the records named-compilezone loads' : 'expands $GENERATE to the records named-compilezone loads (skipped: no named-compilezone)', () => {
+    const file = join(FIX, 'generate.zone');
+    expect(bindText('gen.test', roundTrip(file).exported)).toEqual(bindText('gen.test', file));
+  });
+
+  it('reports a $GENERATE whose records go wrong once, with how many more', () => {
+    const r = importZoneFile('$TTL 60\n$ORIGIN g.test.\n@ SOA ns hm 1 2 3 4 5\n NS ns\nns A 192.0.2.1\n$GENERATE 250-260 h$ A 192.0.2.$\n', 'g.zone');
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual(['6:24 A: "192.0.2.256" is not an IPv4 address (and 4 more from this $GENERATE)']);
+    expect(yamlRecords(r.yaml!).filter((l) => l.startsWith('h'))).toHaveLength(6);
+  });
+});
+
+describe('what cannot be carried over', () => {
+  const text = [
+    '$TTL 1h', '$ORIGIN col.test.', '@ SOA ns1 hm 1 2 3 4 5', '  NS ns1', 'ns1 A 192.0.2.1',
+    'a      A     192.0.2.300',
+    'b      MX    10 mail extra',
+    'c      LOC   52 22 61 N 4 E 0',
+    'd      HTTPS 1 . alpn=h2 bogus=1',
+    'e      NAPTR 100 x "S" "" "" .',
+    'out.example. A 192.0.2.2',
+    'f      DNAME elsewhere.example.',
+    'g      CH TXT "x"',
+    'h 1x   A 192.0.2.3',
+    'k      TYPE65000 hello',
+    'm      SVCB  1 . mandatory=port alpn=h2',
+    'n      RRSIG A 13 2 3600 20300101000000 20200101000000 1 col.test. AAAA',
+    'ok     LOC   52 N 4 E 0',
+  ].join('\n') + '\n';
+
+  it('is reported at the token at fault, and the rest is still imported and loads', () => {
+    const r = importZoneFile(text, 'col.zone');
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.severity} ${p.rule}`)).toEqual([
+      '13:8 error zonefile', // the class
+      '14:3 error zonefile', // the TTL
+      '6:14 error rdata', // the address
+      '7:22 error rdata', // the field too many
+      '8:20 error rdata', // the seconds
+      '9:26 error rdata', // the unknown key
+      '10:18 error rdata', // the order that is not a number
+      '11:1 error out-of-zone', // the owner
+      '12:8 error dname', // the type
+      '15:18 error rdata', // RDATA that is not RFC 3597 data
+      '16:18 error rdata', // mandatory names a key the record lacks
+      '17:8 error dnssec', // made by a signer
+    ]);
+    expect(importExitCode(r)).toBe(1);
+    expect(yamlRecords(r.yaml!)).toEqual(['ns1.col.test. A 192.0.2.1', 'ok.col.test. LOC \\# 16 001216138B28720080DBBA0000989680']);
+    expect(r.yaml).toMatch(/^# some records were left out/m);
+    expect(loadYaml({ 'col.test.yaml': r.yaml! }).problems.filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it('says which record, and why', () => {
+    const p = importZoneFile(text, 'col.zone').problems.find((x) => x.line === 8)!;
+    expect(p.message).toBe('LOC: latitude seconds: "61" is not 0-59.999');
+    expect(p.record).toBe('c.col.test. 3600 IN LOC 52 22 61 N 4 E 0');
+  });
+});
+
+describe('streams and exit codes', () => {
+  const capture = (files: Record<string, string>): ImportIo & { stdout: string; stderr: string[] } => {
+    const io = {
+      stdout: '', stderr: [] as string[],
+      out(s: string) { io.stdout += s; },
+      err(s: string) { io.stderr.push(s); },
+      readFile(p: string) { const t = files[p]; if (t === undefined) throw Object.assign(new Error('x'), { code: 'ENOENT' }); return t; },
+    };
+    return io;
+  };
+  const head = '$TTL 60\n$ORIGIN e.test.\n@ SOA ns hm 1 2 3 4 5\n NS ns\nns A 192.0.2.1\n';
+
+  it('0: everything carried over, YAML on stdout, nothing on stderr', () => {
+    const io = capture({ 'e.zone': head });
+    expect(runImport('e.zone', undefined, io)).toBe(0);
+    expect(io.stdout).toMatch(/^zone: e\.test\.$/m);
+    expect(io.stderr).toEqual([]);
+  });
+
+  it('1: some records left out, the YAML for the rest still on stdout, each finding on stderr', () => {
+    const io = capture({ 'e.zone': head + 'bad A 192.0.2.300\nfine A 192.0.2.2\n' });
+    expect(runImport('e.zone', undefined, io)).toBe(1);
+    expect(io.stdout).toMatch(/fine:/);
+    expect(io.stderr).toEqual(['e.zone:6:7: error [rdata] A: "192.0.2.300" is not an IPv4 address\n    record: bad.e.test. 60 IN A 192.0.2.300']);
+  });
+
+  it('1 without YAML when there is no SOA to make a zone of', () => {
+    const io = capture({ 'e.zone': 'a.e.test. 60 A 192.0.2.1\n' });
+    expect(runImport('e.zone', undefined, io)).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toEqual([expect.stringMatching(/^e\.zone:1:1: error \[zonefile\] no SOA record/)]);
+  });
+
+  it('2: the file cannot be read', () => {
+    const io = capture({});
+    expect(runImport('missing.zone', undefined, io)).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toEqual(['mailns import: cannot read missing.zone: no such file']);
   });
 });
 

@@ -58,6 +58,11 @@ describe('parseZoneFile', () => {
       rdata: ['ns1.example.com.', 'hostmaster', '2024010101', '7200', '3600', '1209600', '300'],
       line: 4,
       origin: 'example.com.',
+      // Each part's place, so findings can point at the token at fault (RDATA across lines keeps its own lines).
+      at: {
+        owner: { line: 4, col: 1 }, class: { line: 4, col: 3 }, type: { line: 4, col: 6 },
+        rdata: [{ line: 4, col: 10 }, { line: 4, col: 27 }, ...[5, 6, 7, 8, 9].map((line) => ({ line, col: 3 }))],
+      },
     });
     expect(res.records.map((r) => [r.owner, r.ttl, r.type, r.rdata.join(' '), r.line])).toEqual([
       ['example.com.', 3600, 'SOA', 'ns1.example.com. hostmaster 2024010101 7200 3600 1209600 300', 4],
@@ -238,9 +243,9 @@ describe('parseZoneFile', () => {
   });
 
   describe('errors', () => {
-    it('reports $INCLUDE as not supported, with the file name', () => {
+    it('reports $INCLUDE when no way to read files is given, with the file name', () => {
       const res = parseZoneFile(zone('$INCLUDE other.zone', 'a.test. 60 A 192.0.2.1'), { file: 'db.test' });
-      expect(res.errors).toEqual([{ line: 1, col: 1, message: '$INCLUDE is not supported', file: 'db.test' }]);
+      expect(res.errors).toEqual([{ line: 1, col: 1, message: expect.stringMatching(/^\$INCLUDE is not supported here/), file: 'db.test', rule: 'include' }]);
       expect(res.records).toHaveLength(1);
     });
 
@@ -270,7 +275,7 @@ describe('parseZoneFile', () => {
         'c.test. 1x A 192.0.2.3', // bad TTL
         'rel A 192.0.2.4', // relative, no origin
         '$TTL', // missing argument
-        '$GENERATE 1-2 a$ A 192.0.2.$', // unknown directive
+        '$BOGUS 1-2 a$ A 192.0.2.$', // unknown directive
         'd.test. A', // no rdata
         'e..test. A 192.0.2.5', // empty label
         'f.test. A 192.0.2.6',
@@ -289,10 +294,10 @@ describe('parseZoneFile', () => {
             [4, 9, /invalid TTL "1x"/],
             [5, 1, /needs an origin/],
             [6, 1, /\$TTL takes exactly one argument/],
-            [7, 1, /unknown directive \$GENERATE/],
+            [7, 1, /unknown directive \$BOGUS/],
             [8, 9, /A record has no RDATA/],
             [9, 1, /empty label/],
-            [11, 12, /class CH differs from IN/],
+            [11, 9, /class CH differs from IN/], // at the class, not the type
             [12, 9, /unknown type "TYPE65536"/],
             [13, 15, /generic RDATA/],
             [14, 9, /missing type/],
@@ -319,5 +324,28 @@ describe('parseZoneFile', () => {
   it('returns nothing for empty and comment-only input', () => {
     expect(parseZoneFile('', {})).toEqual({ records: [], errors: [] });
     expect(parseZoneFile('; only\n\n   ; comments\n', { origin: 'x.' })).toEqual({ records: [], errors: [], origin: 'x.' });
+  });
+});
+
+describe('positions', () => {
+  it('gives each RDATA token its own line and column, and the TTL and class theirs', () => {
+    const [r] = ok(zone('$TTL 60', 'mx.test. 300 IN MX ( 10', '    mail.test. )'));
+    expect(r!.at).toEqual({
+      owner: { line: 2, col: 1 }, ttl: { line: 2, col: 10 }, class: { line: 2, col: 14 }, type: { line: 2, col: 17 },
+      rdata: [{ line: 2, col: 22 }, { line: 3, col: 5 }],
+    });
+  });
+
+  it('points a blank owner at the first token', () => {
+    const recs = ok(zone('$TTL 60', 'h.test. A 192.0.2.1', '   AAAA 2001:db8::1'));
+    expect(recs[1]!.at.owner).toEqual({ line: 3, col: 4 });
+  });
+
+  it('keeps key="a quoted value" one token, as SVCB parameters are written (RFC 9460 §2.1)', () => {
+    const [r] = ok(zone('$TTL 60', 's.test. SVCB 1 . alpn="h2,h3" key667="a b;c" port=443'));
+    expect(r!.rdata).toEqual(['1', '.', 'alpn="h2,h3"', 'key667="a b;c"', 'port=443']);
+    expect(r!.at.rdata.map((p) => p.col)).toEqual([14, 16, 18, 31, 46]);
+    const bad = parseZoneFile(zone('$TTL 60', 's.test. SVCB 1 . alpn="h2', 'b.test. A 192.0.2.1'), {});
+    expect(bad.errors).toEqual([{ line: 2, col: 18, message: 'unterminated quoted string' }]);
   });
 });

@@ -11,7 +11,7 @@ import { exportZone } from '../zone/export.js';
 import { Catalog } from '../zone/zone.js';
 import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
-import { importZoneFile } from './import.js';
+import { runImport } from './import.js';
 import { keygen } from './dkim.js';
 import { explainZone } from '../zone/export.js';
 
@@ -254,11 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'import': {
       const file = positionals[0];
       if (!file) { console.error(USAGE); return 2; }
-      const r = importZoneFile(readFileSync(file, 'utf8'), file, values.origin);
-      report(r.problems, (s) => console.error(s));
-      if (!r.yaml) return 1;
-      process.stdout.write(r.yaml);
-      return 0;
+      return runImport(file, values.origin);
     }
     case undefined: case 'help': case '--help': case '-h':
       console.log(USAGE);

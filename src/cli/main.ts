@@ -126,8 +126,9 @@ const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.m
 
 /**
  * The load in the log: each finding at its own level (an info note is not a
- * warning). On reload, findings the previous load already logged are only
- * counted, so a note does not come back at every SIGHUP.
+ * warning). On reload, notes the previous load already logged are only
+ * counted, so a note does not come back at every SIGHUP; warnings and
+ * errors are logged every time (they say why a zone is not loaded).
  */
 function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
   for (const z of r.zones) {
@@ -136,13 +137,13 @@ function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
   const before = new Set(previous?.problems.map(findingKey));
   let unchanged = 0;
   for (const p of sortProblems(r.problems)) {
-    if (before.has(findingKey(p))) { unchanged++; continue; }
+    if (p.severity === 'info' && before.has(findingKey(p))) { unchanged++; continue; }
     const entry = { file: p.file, line: p.line, col: p.col, rule: p.rule, hint: p.hint };
     if (p.severity === 'error') log.error(entry, p.message);
     else if (p.severity === 'warning') log.warn(entry, p.message);
     else log.info(entry, p.message);
   }
-  if (unchanged) log.info({ findings: unchanged }, 'findings unchanged since the last load');
+  if (unchanged) log.info({ notes: unchanged }, 'notes unchanged since the last load');
   for (const f of r.failed) log.error({ file: f }, 'zone not loaded');
 }
 

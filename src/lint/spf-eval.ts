@@ -24,7 +24,7 @@ const VOID: Found = { kind: 'void' };
  */
 export function resolve(ctx: LintContext, name: Name, type: number): Found {
   const r = ctx.ask(name, type);
-  if (r.kind === 'refused' || r.kind === 'referral' || r.broken) return UNKNOWN;
+  if (r.kind === 'refused' || r.kind === 'referral' || r.kind === 'servfail') return UNKNOWN;
   return r.kind === 'success' ? { kind: 'found', rrset: r.rrset! } : VOID;
 }
 
@@ -77,7 +77,7 @@ export function target(ctx: LintContext, name: Name): { kind: 'unknown' | 'void'
 }
 // ---- evaluation, for coverage (§4.6, §5) ----
 
-export type Result = 'pass' | 'fail' | 'softfail' | 'neutral' | 'unknown';
+export type Result = 'pass' | 'fail' | 'softfail' | 'neutral' | 'permerror' | 'unknown';
 const QUALIFIED: Record<Qualifier, Result> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
 
 export interface Address { family: 4 | 6; value: bigint; text: string }
@@ -93,16 +93,28 @@ function inNetwork(family: 4 | 6, base: bigint, prefix: number, addr: Address): 
 }
 
 /** Does some address of `name` (A or AAAA, by the address's family) lie in the prefix around `addr`? */
-function nameMatches(ctx: LintContext, name: Name, m: Mechanism, addr: Address): boolean | 'unknown' {
+function nameMatches(ctx: LintContext, name: Name, m: Mechanism, addr: Address, voids: Voids): boolean | 'unknown' {
   const f = resolve(ctx, name, addr.family === 4 ? TYPE.A : TYPE.AAAA);
   if (f.kind === 'unknown') return 'unknown';
-  if (f.kind === 'void') return false;
+  if (f.kind === 'void') { voids.n++; return false; }
   const prefix = addr.family === 4 ? m.cidr4 ?? 32 : m.cidr6 ?? 128;
   return addressesOf(f.rrset).some((v) => inNetwork(addr.family, v, prefix, addr));
 }
 
-/** check_host() for `addr` at `domain` through our zones only; 'unknown' when it needs anything we cannot see. */
-export function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Address, stack: string[]): Result {
+/** Void lookups made so far in one check_host() evaluation, includes and redirects included. */
+interface Voids { n: number }
+
+/** RFC 7208 §4.6.4: more than two void lookups make the evaluation a permerror. */
+const VOID_LIMIT = 2;
+
+/**
+ * check_host() for `addr` at `domain` through our zones only; 'unknown' when
+ * it needs anything we cannot see. Void lookups are counted as a receiver
+ * counts them (an A or AAAA by the sender's family, an MX, an MX host's
+ * address), so a host listed late in a record with many empty names gets
+ * the permerror it would get.
+ */
+export function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Address, stack: string[], voids: Voids = { n: 0 }): Result {
   for (const t of terms) {
     if (t.kind !== 'mechanism') continue;
     let match: boolean | 'unknown';
@@ -115,17 +127,18 @@ export function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Ad
         break;
       }
       case 'a':
-        match = name ? nameMatches(ctx, name, t, addr) : 'unknown';
+        match = name ? nameMatches(ctx, name, t, addr, voids) : 'unknown';
         break;
       case 'mx': {
         if (!name) { match = 'unknown'; break; }
         const f = resolve(ctx, name, TYPE.MX);
+        if (f.kind === 'void') voids.n++;
         if (f.kind !== 'found') { match = f.kind === 'void' ? false : 'unknown'; break; }
         match = false;
         for (const rd of f.rrset.rdatas.slice(0, 10)) {
           const host = rdataTarget(TYPE.MX, rd);
           if (!host || host.length === 0) continue;
-          const r = nameMatches(ctx, host, t, addr);
+          const r = nameMatches(ctx, host, t, addr, voids);
           if (r === true) { match = true; break; }
           if (r === 'unknown') match = 'unknown';
         }
@@ -133,29 +146,31 @@ export function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Ad
       }
       case 'include': {
         if (!name) { match = 'unknown'; break; }
-        const r = sub(ctx, name, addr, stack);
+        const r = sub(ctx, name, addr, stack, voids);
+        if (r === 'permerror') return r;
         // §5.2: pass matches; fail, softfail and neutral do not; anything else is an error.
         match = r === 'unknown' ? 'unknown' : r === 'pass';
         break;
       }
       default: match = 'unknown'; // ptr, exists
     }
+    if (voids.n > VOID_LIMIT) return 'permerror';
     if (match === 'unknown') return 'unknown';
     if (match) return QUALIFIED[t.qualifier];
   }
   const redirect = redirectOf(terms);
   if (redirect) {
     const name = specName(redirect.value);
-    return name ? sub(ctx, name, addr, stack) : 'unknown';
+    return name ? sub(ctx, name, addr, stack, voids) : 'unknown';
   }
   return 'neutral'; // §4.7
 }
 
-function sub(ctx: LintContext, name: Name, addr: Address, stack: string[]): Result {
+function sub(ctx: LintContext, name: Name, addr: Address, stack: string[], voids: Voids): Result {
   const key = nameKey(name);
   if (stack.includes(key) || stack.length > 10) return 'unknown';
   const got = target(ctx, name);
   if (got.kind !== 'spf' || got.spf.parsed.errors.length) return 'unknown';
-  return evaluate(ctx, name, got.spf.parsed.terms, addr, [...stack, key]);
+  return evaluate(ctx, name, got.spf.parsed.terms, addr, [...stack, key], voids);
 }
 

@@ -8,6 +8,7 @@
  */
 import { type Name, nameKey, nameToText } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
+import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import { type LintContext, type LintModule, type RuleInfo, txtStrings } from './rule.js';
 import { isSpfText, parseSpf, type Mechanism, type Term } from './spf-syntax.js';
@@ -22,7 +23,7 @@ const RULES: RuleInfo[] = [
   { id: 'spf-multiple', severity: 'error', rfc: 'RFC 7208 §4.5', summary: 'more than one v=spf1 TXT record at one name (permerror)' },
   { id: 'spf-syntax', severity: 'error', rfc: 'RFC 7208 §12', summary: 'an SPF term does not parse, a macro is malformed, or redirect/exp appears twice' },
   { id: 'spf-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 10 DNS-querying terms, counted through includes into our zones, or an include loop' },
-  { id: 'spf-void-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 2 lookups into our zones that find no such name or no record' },
+  { id: 'spf-void-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 2 lookups into our zones that find no such name or no record, counted per address family of the sender (a host with only an A record is a void lookup for IPv6 senders)' },
   { id: 'spf-include-none', severity: 'error', rfc: 'RFC 7208 §5.2', summary: 'an include or redirect into our zones finds no SPF record (permerror)' },
   { id: 'spf-ptr', severity: 'warning', rfc: 'RFC 7208 §5.5', summary: 'the ptr mechanism SHOULD NOT be used' },
   { id: 'spf-pass-all', severity: 'error', rfc: 'RFC 7208 §5.1', summary: '+all authorizes every host on the Internet' },
@@ -37,15 +38,28 @@ const DNS_TERMS = new Set(['include', 'a', 'mx', 'ptr', 'exists', 'redirect']);
 
 interface Count {
   lookups: number;
-  voids: string[];
+  /**
+   * Lookups that find nothing, per address family of the sending host: the
+   * a mechanism and an MX host's addresses are asked as A for IPv4 senders
+   * and AAAA for IPv6 ones (§5.3, §5.4), so a name with only an A record is a
+   * void lookup for every IPv6 sender (§4.6.4).
+   */
+  voids: { 4: string[]; 6: string[] };
   /** Per record visited, in order: where it is and how many lookups its own terms make. */
   chain: { label: string; own: number }[];
   loop?: string[];
 }
 
+/** Void lookups of the address questions about `name`, per family. */
+function addressVoids(ctx: LintContext, name: Name, desc: string, acc: Count): void {
+  if (resolve(ctx, name, TYPE.A).kind === 'void') acc.voids[4].push(`${desc}: ${nameToText(name)} has no A`);
+  if (resolve(ctx, name, TYPE.AAAA).kind === 'void') acc.voids[6].push(`${desc}: ${nameToText(name)} has no AAAA`);
+}
+
 function count(ctx: LintContext, owner: Name, terms: Term[], label: string, stack: string[], acc: Count): void {
   const entry = { label, own: 0 };
   acc.chain.push(entry);
+  const both = (why: string) => { acc.voids[4].push(why); acc.voids[6].push(why); };
   for (const t of evaluated(terms)) {
     if (acc.loop || acc.lookups > 100) return;
     if (!DNS_TERMS.has(t.name)) continue;
@@ -57,22 +71,24 @@ function count(ctx: LintContext, owner: Name, terms: Term[], label: string, stac
     const desc = `${t.text}${spec === undefined ? ` (at ${nameToText(owner)})` : ''}`;
     if (t.name === 'include' || t.name === 'redirect') {
       const got = target(ctx, name);
-      if (got.kind === 'void') acc.voids.push(`${desc}: ${nameToText(name)} has no TXT record`);
+      if (got.kind === 'void') both(`${desc}: ${nameToText(name)} has no TXT record`);
       if (got.kind !== 'spf') continue;
       const key = nameKey(name);
       if (stack.includes(key)) { acc.loop = [...stack, key]; return; }
       count(ctx, name, got.spf.parsed.terms, `${nameToText(name)} (${t.text})`, [...stack, key], acc);
     } else if (t.name === 'a') {
-      if (resolve(ctx, name, TYPE.A).kind === 'void' && resolve(ctx, name, TYPE.AAAA).kind === 'void') acc.voids.push(`${desc}: ${nameToText(name)} has no A or AAAA`);
+      addressVoids(ctx, name, desc, acc);
     } else if (t.name === 'mx') {
-      if (resolve(ctx, name, TYPE.MX).kind === 'void') acc.voids.push(`${desc}: ${nameToText(name)} has no MX`);
+      const mx = resolve(ctx, name, TYPE.MX);
+      if (mx.kind === 'void') both(`${desc}: ${nameToText(name)} has no MX`);
+      // §4.6.4: the addresses of at most 10 MX hosts are looked up, each a lookup that may be void.
+      if (mx.kind === 'found') for (const rd of mx.rrset.rdatas.slice(0, 10)) { const h = rdataTarget(TYPE.MX, rd); if (h?.length) addressVoids(ctx, h, desc, acc); }
     } else if (t.name === 'exists') {
       // §5.7: exists always asks for A, whatever the connection's address family.
-      if (resolve(ctx, name, TYPE.A).kind === 'void') acc.voids.push(`${desc}: ${nameToText(name)} has no A`);
+      if (resolve(ctx, name, TYPE.A).kind === 'void') both(`${desc}: ${nameToText(name)} has no A`);
     }
   }
 }
-
 
 // ---- the module ----
 
@@ -110,7 +126,7 @@ function lintRecord(ctx: LintContext, rs: RRset, index: number, octets: number, 
   }
 
   // §4.6.4: at most 10 DNS-querying terms and 2 void lookups in the whole evaluation.
-  const acc: Count = { lookups: 0, voids: [], chain: [] };
+  const acc: Count = { lookups: 0, voids: { 4: [], 6: [] }, chain: [] };
   count(ctx, owner, terms, nameToText(owner), [nameKey(owner)], acc);
   if (acc.loop) {
     ctx.report('spf-lookups', where, `include loop: ${acc.loop.join(' → ')}; evaluation recurses until the 10-lookup limit (permerror)`, 'break the loop');
@@ -118,8 +134,14 @@ function lintRecord(ctx: LintContext, rs: RRset, index: number, octets: number, 
     const chain = acc.chain.filter((c) => c.own > 0).map((c) => `${c.own} in ${c.label}`).join(', ');
     ctx.report('spf-lookups', where, `${acc.lookups} terms that cost DNS lookups (include, a, mx, ptr, exists, redirect); the limit is 10 (permerror): ${chain}`, 'replace a/mx/include with ip4:/ip6: networks (mail: spf: hosts: inlines addresses)');
   }
-  if (acc.voids.length > 2) {
-    ctx.report('spf-void-lookups', where, `${acc.voids.length} lookups find nothing; more than 2 is a permerror: ${acc.voids.join('; ')}`, 'remove the terms that point at names without records');
+  const [v4, v6] = [acc.voids[4], acc.voids[6]];
+  if (v4.length > 2 || v6.length > 2) {
+    const same = v4.length === v6.length && v4.every((v, i) => v === v6[i]);
+    const who = same ? '' : v4.length > 2 && v6.length > 2 ? ' for mail from IPv4 and from IPv6 addresses' : v4.length > 2 ? ' for mail from IPv4 addresses' : ' for mail from IPv6 addresses';
+    const list = v4.length >= v6.length ? v4 : v6;
+    const shown = list.length > 6 ? [...list.slice(0, 5), `and ${list.length - 5} more`] : list;
+    ctx.report('spf-void-lookups', where, `${list.length} lookups find nothing${who}; more than 2 is a permerror: ${shown.join('; ')}`,
+      'remove the terms that point at names without records, or give the hosts of a: and mx the addresses of both families (or list them with ip4:/ip6:)');
   }
 }
 

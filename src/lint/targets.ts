@@ -50,12 +50,14 @@ function target(ctx: LintContext, t: Name): Target {
   const first = rs[0]!;
   const key = nameKey(t);
   const glue = rs.some((r) => r.kind === 'referral' && r.outcome!.additional.some((p) => nameKey(p.rrset.owner) === key));
+  // The first question is the one about the target itself: a CNAME there is ours to judge, wherever the chain goes.
+  const own = first.steps[0]?.outcome;
   return {
     addressed: rs.some((r) => r.kind === 'success'),
     cname: first.cnames[0],
-    wildcard: first.outcome?.wildcard,
+    wildcard: own?.wildcard,
     nxdomain: first.kind === 'nxdomain' && first.cnames.length === 0,
-    unknown: first.kind === 'refused' || first.kind === 'referral',
+    unknown: !own || own.kind === 'referral',
     glue,
   };
 }
@@ -67,13 +69,25 @@ function shown(t: Name, r: { wildcard?: Name; cname?: RRset }): string {
 }
 
 /**
- * The forgotten trailing dot (seed 002): a target written relative that
- * ended up as another domain with our origin appended, and no such name
- * here. Reported instead of the symptom (no address, no such name).
+ * The forgotten trailing dot (seed 002): the absolute name the writer meant
+ * when `t` is another domain with our origin appended and no such name
+ * exists here, or only the zone's catch-all wildcard `*.<origin>` answers
+ * for it (which would send the mail or the query to the wrong host; a
+ * wildcard deeper down, like `*.lab`, was written for such names);
+ * otherwise undefined.
  */
-export function reportForgottenDot(ctx: LintContext, rs: RRset, i: number, t: Name): boolean {
+export function forgottenDotOf(ctx: LintContext, t: Name): string | undefined {
   const meant = forgottenDot(t, ctx.zone.origin);
-  if (!meant || ctx.ask(t, TYPE.ANY).kind !== 'nxdomain') return false;
+  if (!meant) return undefined;
+  const r = ctx.ask(t, TYPE.ANY);
+  const catchAll = r.kind === 'success' && r.outcome?.wildcard?.length === ctx.zone.origin.length + 1;
+  return r.kind === 'nxdomain' || catchAll ? meant : undefined;
+}
+
+/** Reports the forgotten dot of a record's target instead of its symptom (no address, no such name); true when it did. */
+function reportForgottenDot(ctx: LintContext, rs: RRset, i: number, t: Name): boolean {
+  const meant = forgottenDotOf(ctx, t);
+  if (!meant) return false;
   const what = typeToText(rs.type);
   ctx.report('trailing-dot', { rrset: rs, index: i }, `${what} target ${nameToText(t)} is ${meant} with ${nameToText(ctx.zone.origin)} appended: it was written without its trailing dot`,
     `write ${meant} (with the final dot) for a name outside the zone`);
@@ -94,12 +108,12 @@ function checkTarget(ctx: LintContext, rs: RRset, i: number, t: Name): void {
   const rule = what.toLowerCase();
   if (reportForgottenDot(ctx, rs, i, t)) return;
   const r = target(ctx, t);
-  if (r.unknown && !r.glue) return; // not ours, or the child's data: unknown here
   if (r.cname) {
     ctx.report(`${rule}-cname`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} is a CNAME; it must name a host with addresses`,
       `point the ${what} at the canonical name, or make ${nameToText(t)} a host`);
     return;
   }
+  if (r.unknown && !r.glue) return; // not ours, or the child's data: unknown here
   if (!isSubdomain(t, ctx.zone.origin) || r.addressed || r.glue || ctx.tainted(t)) return;
   const why = r.nxdomain ? 'does not exist' : r.wildcard ? 'has no A or AAAA' : 'exists but has no A or AAAA';
   ctx.report(`${rule}-target`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} ${why} in ${nameToText(ctx.zoneOf(t)?.origin ?? ctx.zone.origin)}`,
@@ -136,7 +150,7 @@ function checkNs(ctx: LintContext, rs: RRset): void {
     const t = lowerName(rdataTarget(TYPE.NS, rd)!);
     if (reportForgottenDot(ctx, rs, i, t)) return;
     const r = target(ctx, t);
-    if (!r.unknown && r.cname) {
+    if (r.cname) {
       ctx.report('ns-cname', { rrset: rs, index: i }, `nameserver ${shown(t, r)} is a CNAME; an NS must name a host with addresses`,
         `name the canonical host, or make ${nameToText(t)} a host`);
       return;

@@ -23,25 +23,34 @@ export function zoneFor(catalog: Catalog, lname: Name, qtype: number): Zone | un
   return zone;
 }
 
+/** One question a resolver asks us on the way, and the answer the server gives it. */
+export interface Step {
+  asked: Name;
+  zone: Zone;
+  outcome: Outcome;
+}
+
 export interface Resolution {
-  /** `refused`: no zone of ours holds the name (the server answers REFUSED); otherwise the outcome at the end of the chain. */
-  kind: OutcomeKind | 'refused';
+  /**
+   * `refused`: no zone of ours holds the name (the server answers REFUSED);
+   * `servfail`: the CNAME chain loops or is longer than resolvers follow, so
+   * they give up; otherwise the outcome at the end of the chain.
+   */
+  kind: OutcomeKind | 'refused' | 'servfail';
   /** The question's name (lower-cased) and type. */
   qname: Name;
   qtype: number;
   /** The name the last answer is for, after the CNAMEs (lower-cased). */
   name: Name;
-  /** The name of the last question, the one `outcome` answers (the query name, or the CNAME target it restarted at). */
-  asked: Name;
-  /** The zone that gave the last answer, and its outcome as the server writes it. */
+  /** Every question asked, in order: the query name, then each CNAME target in another zone of ours. */
+  steps: Step[];
+  /** The zone and outcome of the last step. */
   zone?: Zone;
   outcome?: Outcome;
-  /** Success: the RRset of the asked type (a wildcard's has its `*` owner, RFC 4592 §2.1.1). */
+  /** Success (and only success): the RRset of the asked type (a wildcard's has its `*` owner, RFC 4592 §2.1.1). */
   rrset?: RRset;
   /** The CNAME RRsets followed, in order, across our zones. */
   cnames: RRset[];
-  /** The chain loops or is longer than a resolver follows: it gives up (SERVFAIL). */
-  broken: boolean;
 }
 
 /** Links a resolver follows across zones (BIND and Unbound stop at 8-12 restarts). */
@@ -52,38 +61,75 @@ function cnameTarget(rs: RRset): Name | undefined {
   return p && !Buffer.isBuffer(p) ? p.name : undefined;
 }
 
-/** `type` at `name` as a resolver that asks only our server would end up with. */
-export function resolve(catalog: Catalog, name: Name, qtype: number): Resolution {
+/**
+ * RFC 1034 §4.3.2 over all our zones: step 2 picks the zone (zoneFor),
+ * step 3 answers in it (lookup), and a CNAME whose target another zone of
+ * ours holds goes "back to step 1" with the new QNAME in that zone, as NSD
+ * and BIND do; so does a chain that led into a cut we also serve the child
+ * of (the resolver would follow the referral to us). This is both what the
+ * server writes (the steps' answers together, see mergeSteps) and what a
+ * resolver asking only us ends up with, so the lint asks here too.
+ * `written` is the query name as the client spelled it (echoed in the answer).
+ */
+export function resolve(catalog: Catalog, name: Name, qtype: number, written: Name = name): Resolution {
   const qname = lowerName(name);
-  const res: Resolution = { kind: 'refused', qname, qtype, name: qname, asked: qname, cnames: [], broken: false };
-  const seen = new Set<string>();
-  let lname = qname;
+  const res: Resolution = { kind: 'refused', qname, qtype, name: qname, steps: [], cnames: [] };
+  let seen: Set<string> | undefined;
+  let lname: Name = qname;
+  let owner: Name = written;
   for (let restart = 0; ; restart++) {
     res.name = lname;
-    res.asked = lname;
     const zone = zoneFor(catalog, lname, qtype);
-    if (!zone) { res.kind = 'refused'; res.zone = undefined; res.outcome = undefined; return res; }
-    const out = lookup(zone, lname, lname, qtype);
+    if (!zone) { res.kind = 'refused'; return res; }
+    const out = lookup(zone, owner, lname, qtype);
+    res.steps.push({ asked: lname, zone, outcome: out });
     res.zone = zone;
     res.outcome = out;
     res.kind = out.kind;
+    let last: RRset | undefined;
     for (const p of out.answer) {
-      if (p.rrset.type !== TYPE.CNAME || qtype === TYPE.CNAME) continue;
+      last = p.rrset;
+      if (p.rrset.type !== TYPE.CNAME || qtype === TYPE.CNAME || qtype === TYPE.ANY) continue;
       res.cnames.push(p.rrset);
       const t = cnameTarget(p.rrset);
       if (t) res.name = lowerName(t);
     }
-    const last = out.answer[out.answer.length - 1];
-    if (out.kind !== 'success' || !last || last.rrset.type !== TYPE.CNAME || qtype === TYPE.CNAME || qtype === TYPE.ANY) {
-      if (out.kind === 'success' && last) { res.rrset = last.rrset; res.name = lowerName(last.owner); }
+    const chained = !!last && last.type === TYPE.CNAME && qtype !== TYPE.CNAME && qtype !== TYPE.ANY;
+    if (out.kind === 'nxdomain' || out.kind === 'nodata') return res;
+    if (!chained) {
+      if (out.kind === 'success') res.rrset = last;
       return res;
     }
-    // The answer ends in a CNAME: its target is in another zone (or the chain looped or ran too long in this one).
-    const target = cnameTarget(last.rrset);
-    if (!target) return res;
+    // The chain goes on where this zone stops: at a CNAME whose target is in
+    // another zone, or at a cut it led into. In this same zone it looped or
+    // ran too long, and resolvers give up.
+    const target = res.name;
+    if (zoneFor(catalog, target, qtype) === zone) {
+      if (out.kind !== 'referral') res.kind = 'servfail';
+      return res;
+    }
     const key = nameKey(target);
-    if (seen.has(key) || restart === MAX_RESTARTS || zoneFor(catalog, lowerName(target), qtype) === zone) { res.broken = true; return res; }
+    seen ??= new Set<string>();
+    if (seen.has(key) || restart === MAX_RESTARTS) { res.kind = 'servfail'; return res; }
     seen.add(key);
-    lname = lowerName(target);
+    lname = target;
+    owner = target;
   }
+}
+
+/**
+ * The reply's sections for a resolution: each step's answer in order (the
+ * chain across our zones), the last step's authority (its SOA, or the NS of
+ * its referral) and every step's additional data; its kind is the last
+ * step's (RFC 6604 §3: the rcode of the last name). One step is its outcome.
+ */
+export function mergeSteps(steps: readonly Step[]): Outcome {
+  if (steps.length === 1) return steps[0]!.outcome;
+  const last = steps[steps.length - 1]!.outcome;
+  return {
+    ...last,
+    answer: steps.flatMap((s) => s.outcome.answer),
+    additional: steps.flatMap((s) => s.outcome.additional),
+    chained: true,
+  };
 }

@@ -8,8 +8,8 @@ import { CLASS, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
 import type { Catalog } from '../zone/zone.js';
-import { lookup, type Outcome, type Placed } from './lookup.js';
-import { zoneFor } from './resolve.js';
+import type { Outcome, Placed } from './lookup.js';
+import { mergeSteps, resolve } from './resolve.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
 import { ResponseCache } from './cache.js';
 
@@ -139,10 +139,9 @@ export class Responder {
     if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
       return this.bare(q.id, q.flags, transport === 'udp' && q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
     }
-    const lname = lowerName(q.qname);
-    const zone = zoneFor(catalog, lname, q.qtype);
-    if (!zone) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
-    const out = lookup(zone, q.qname, lname, q.qtype);
+    const r = resolve(catalog, q.qname, q.qtype, q.qname);
+    if (r.steps.length === 0) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    const out = mergeSteps(r.steps);
     let answer = out.answer;
     // RFC 8482 §4.2: over UDP, ANY gets one RRset, not the whole node.
     if (q.qtype === TYPE.ANY && transport === 'udp' && answer.length > 1) answer = [answer[0]!];

@@ -17,7 +17,7 @@ import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
 import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
 import { unservedRRsets } from '../lint/rule.js';
-import { typeToText } from '../wire/constants.js';
+import { TYPE, typeToText } from '../wire/constants.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
@@ -166,47 +166,69 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   }
 
   // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
+  const before = new Map(pending.map((p) => [p, [...p.problems]]));
   const built = new Map<Pending, Zone>();
-  const build = (p: Pending, i: number) => {
+  const build = (p: Pending, i: number): Problem[] => {
     // A second definition of a zone is left out, so every question has one answer: the first definition's.
-    if (p.problems.some((x) => x.rule === 'zone-duplicate')) return;
+    if (p.problems.some((x) => x.rule === 'zone-duplicate')) return [];
     const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers);
-    if ('zone' in r) built.set(p, r.zone);
-    else if (!hasError(p)) p.problems.push(problem({ file: p.file, line: 1, col: 1 }, 'zone-build', `zone ${nameToText(p.origin)} cannot be built: ${r.error}`, 'this is a bug in mailns: please report it with the zone file'));
+    if ('zone' in r) { built.set(p, r.zone); return []; }
+    // A zone without an SOA because its soa: had an error is explained by that error.
+    if (hasError(p) && !rrsetsOf[i]!.some((rs) => rs.type === TYPE.SOA)) return [];
+    return [problem({ file: p.file, line: 1, col: 1 }, 'zone-build', `zone ${nameToText(p.origin)} cannot be built: ${r.error}`, 'this is a bug in mailns: please report it with the zone file')];
   };
-  pending.forEach(build);
 
   // 7. The lint, over that snapshot and through the server's lookup: every
   //    zone that could be built is in it, so checks that follow names across
   //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
-  const lintIn = pending.filter((p) => built.has(p));
-  const lintZonesIn: LintZone[] = lintIn.map((p) => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
-  const view = lintView(lintZonesIn, opts.observe);
-  const lint = lintZones(view);
-  silenced.push(...lint.silenced);
-  lintIn.forEach((p, i) => {
-    p.problems.push(...lint.findings[i]!);
-    for (const rs of unservedRRsets(view, lintZonesIn[i]!)) {
-      const s = rs.sources[0];
-      p.problems.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
+  const lintRound = (): { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] } => {
+    const found = new Map<Pending, Problem[]>(pending.map((p) => [p, []]));
+    const quiet: Silenced[] = [];
+    const unowned: Problem[] = [];
+    const lintIn = pending.filter((p) => built.has(p));
+    const lintZonesIn: LintZone[] = lintIn.map((p) => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
+    const view = lintView(lintZonesIn, opts.observe);
+    const lint = lintZones(view);
+    quiet.push(...lint.silenced);
+    lintIn.forEach((p, i) => {
+      found.get(p)!.push(...lint.findings[i]!);
+      for (const rs of unservedRRsets(view, lintZonesIn[i]!)) {
+        const s = rs.sources[0];
+        found.get(p)!.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
+      }
+    });
+    const reverses: ReverseInfo[] = lintIn.flatMap((p, i) => (p.reverseInfo ? [{ lint: lintZonesIn[i]!, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
+    for (const x of checkFcrdns(view, reverses)) {
+      // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
+      const owner = pending.find((p) => p.file === x.file);
+      const one = [{ ...x, rfc: RULES.get(x.rule)?.rfc }];
+      if (owner) found.get(owner)!.push(...applyIgnores(owner.model, one, quiet));
+      else unowned.push(...one);
     }
-  });
-  const reverses: ReverseInfo[] = lintIn.flatMap((p, i) => (p.reverseInfo ? [{ lint: lintZonesIn[i]!, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
-  for (const x of checkFcrdns(view, reverses)) {
-    // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
-    const owner = pending.find((p) => p.file === x.file);
-    const found = [{ ...x, rfc: RULES.get(x.rule)?.rfc }];
-    if (owner) owner.problems.push(...applyIgnores(owner.model, found, silenced));
-    else problems.push(...found);
-  }
+    return { found, silenced: quiet, unowned };
+  };
 
-  // 8. A reverse zone that now has errors takes the forward side of its generic names with it.
-  pending.forEach((p, i) => {
-    const from = attached.get(p);
-    if (!from?.some(hasError)) return;
-    p.synthesizers = p.synthesizers.filter((s) => !from.some((r) => hasError(r) && r.reverseInfo!.forward!.synth === s));
-    build(p, i);
-  });
+  // 8. A reverse zone that the lint fails takes the forward side of its generic
+  //    names with it; the zones that lose it are built and linted again, so
+  //    what is certified is what is served (a few rounds at most: each one
+  //    only removes synthesizers).
+  let round: ReturnType<typeof lintRound>;
+  for (let n = 0; ; n++) {
+    built.clear();
+    pending.forEach((p, i) => { p.problems = [...before.get(p)!, ...build(p, i)]; });
+    round = lintRound();
+    for (const p of pending) p.problems.push(...round.found.get(p)!);
+    let changed = false;
+    for (const [target, from] of attached) {
+      const gone = from.filter((r) => hasError(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
+      if (!gone.length) continue;
+      target.synthesizers = target.synthesizers.filter((s) => !gone.some((r) => r.reverseInfo!.forward!.synth === s));
+      changed = true;
+    }
+    if (!changed || n === pending.length) break;
+  }
+  silenced.push(...round.silenced);
+  problems.push(...round.unowned);
 
   // 9. Only zones without errors are served.
   const zones: LoadedZone[] = [];

@@ -94,6 +94,14 @@ export class RRsetCollector {
     return !explicitSet.some(isSpfRdata);
   }
 
+  /** Is `name` at or below a zone cut of this zone (an NS RRset below the apex)? Its data is the child's. */
+  delegated(name: Name): boolean {
+    for (let n = name; n.length > this.origin.length; n = n.slice(1)) {
+      if (this.drafts.has(this.key(n, TYPE.NS))) return true;
+    }
+    return false;
+  }
+
   /** A record for whichever of our zones holds `owner` (dropped if none does). */
   addForeign(r: ForeignRecord): void {
     this.foreign.push(r);

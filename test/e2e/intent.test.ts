@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { mailcheck, requireModules } from '../helpers/mailcheck.js';
 import { requireTool } from '../helpers/nsd.js';
-import { startServer, type Running } from '../helpers/server.js';
+import { startServer, startWithYaml, type Running } from '../helpers/server.js';
+import { loadYaml } from '../helpers/zones.js';
 
 const CLI = 'dist/src/cli/main.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mailns-intent-'));
@@ -97,5 +98,40 @@ describe.skipIf(!haveSpf)(haveSpf ? 'spf: {mx: true} with the MX at a provider (
     // The office is inlined: its mail passes on the first lookup; the MX hosts cost the mx mechanism's lookups.
     expect(res[4]!.lookups).toEqual(['case.test TXT']);
     expect(res[0]!.lookups).toContain('case.test MX');
+  });
+});
+
+describe.skipIf(!haveSpf)(haveSpf ? 'void lookups by address family: the lint predicts what pyspf does' : `SPF (skipped: ${spfWhy.note})`, () => {
+  // a: hosts with only an A record are void lookups for every IPv6 sender (RFC 7208 §4.6.4, §5.3).
+  // Three relays elsewhere (a zone of ours, so the lint can see they have no AAAA).
+  // The MX host is there too, with both families: the mx mechanism comes after the three a: terms.
+  const out = 'zone: out.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  a1: {ipv4: 192.0.2.31}\n  a2: {ipv4: 192.0.2.32}\n  a3: {ipv4: 192.0.2.33}\n  mx: {ipv4: 192.0.2.25, ipv6: "2001:db8::25"}\n';
+  const zone = (ignore: boolean) => [
+    'zone: v6.test.', 'nameservers: [ns1.example.net., ns2.example.net.]',
+    'mail:', '  mx: [mx.out.test.]', '  spf: {hosts: [a1.out.test., a2.out.test., a3.out.test.], mx: true}',
+    ...(ignore ? ['lint:', '  ignore:', "    spf-void-lookups: 'served anyway, to show pyspf agrees'", "    spf-intent: 'served anyway, to show pyspf agrees'"] : []),
+    '',
+  ].join('\n');
+  let srv: Running & { dir: string };
+  beforeAll(async () => { srv = await startWithYaml({ 'v6.test.yaml': zone(true), 'out.test.yaml': out }); });
+  afterAll(async () => srv?.stop());
+
+  it('check reports the void lookups for IPv6 senders, and the MX host that gets permerror', () => {
+    const r = loadYaml({ 'v6.test.yaml': zone(false), 'out.test.yaml': out });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule}: ${p.message}`)).toEqual([
+      expect.stringMatching(/^spf-void-lookups: 3 lookups find nothing for mail from IPv6 addresses/),
+      'spf-intent: mx.out.test. is named by mail: spf:, but the published SPF record fails its mail: 2001:db8::25 gets permerror',
+    ]);
+  });
+
+  it('pyspf: the MX host passes over IPv4 and gets permerror over IPv6, as the lint said', async () => {
+    const res = await mailcheck<{ result: string }[]>('spf', { host: '127.0.0.1', port: srv.port, checks: [
+      { i: '192.0.2.25', s: 'user@v6.test', h: 'mx.out.test' },
+      { i: '2001:db8::25', s: 'user@v6.test', h: 'mx.out.test' },
+      { i: '192.0.2.33', s: 'user@v6.test', h: 'a3.out.test' },
+      { i: '192.0.2.99', s: 'user@v6.test', h: 'forged.example' },
+      { i: '2001:db8::99', s: 'user@v6.test', h: 'forged.example' },
+    ] });
+    expect(res.map((r) => r.result)).toEqual(['pass', 'permerror', 'pass', 'fail', 'permerror']);
   });
 });

@@ -23,6 +23,7 @@ describe('the mistakes fixture', () => {
       'warning fcrdns 17:71',           // MX host mail2's PTR does not point back
       'error mx-null-alone 17:83',      // null MX beside real ones
       'error spf-lookups 21:11',        // 11 DNS-querying terms
+      'error spf-void-lookups 21:11',   // the same record, for IPv6 senders: every a and mx host has no AAAA (RFC 7208 §4.6.4)
       'error spf-multiple 21:11',       // two SPF records
       'error dmarc-policy 22:30',       // p=rejct
       'error dkim-rsa-weak 23:39',      // 512-bit DKIM key

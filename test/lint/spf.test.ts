@@ -111,12 +111,16 @@ describe('SPF lint rules', () => {
     const tail = "hosts:\n  mail: {ipv4: 192.0.2.25}\n";
     expect(lint({ 'm.test.yaml': zone('m.test.', [txt('', 'v=spf1 a:nx1.m.test mx:mail.m.test exists:nx2.m.test a:mail.m.test mx:example.net -all')], tail) }))
       .toEqual(['error spf-void-lookups 4']);
-    expect(lint({ 'm.test.yaml': zone('m.test.', [txt('', 'v=spf1 a:nx1.m.test mx:mail.m.test exists:mail.m.test a:mail.m.test a:nx.example.net -all')], tail) }))
+    // Counted by the sender's address family (§5.3): mail has an A and no AAAA, so for IPv6 senders
+    // a:mail is a third void lookup; for IPv4 senders there are two.
+    const v6 = loadYaml({ 'm.test.yaml': zone('m.test.', [txt('', 'v=spf1 a:nx1.m.test mx:mail.m.test exists:mail.m.test a:mail.m.test a:nx.example.net -all')], tail) });
+    expect(v6.problems.filter((p) => p.rule === 'spf-void-lookups').map((p) => p.message)).toEqual([expect.stringMatching(/^3 lookups find nothing for mail from IPv6 addresses; .*a:mail\.m\.test: mail\.m\.test\. has no AAAA$/)]);
+    expect(lint({ 'm.test.yaml': zone('m.test.', [txt('', 'v=spf1 a:nx1.m.test mx:mail.m.test exists:mail.m.test a:mail.m.test a:nx.example.net -all')], "hosts:\n  mail: {ipv4: 192.0.2.25, ipv6: '2001:db8::25'}\n") }))
       .toEqual([]);
-    // A name a wildcard answers, or one below a delegation, is not known to be void.
+    // A name a wildcard answers (with addresses of both families), or one below a delegation, is no void lookup.
     expect(lint({ 'm.test.yaml': zone('m.test.', [
       txt('', 'v=spf1 a:x.w.m.test a:y.w.m.test a:h.sub.m.test a:nx.m.test -all'),
-      "  '*.w': {type: A, value: 192.0.2.99}",
+      "  '*.w': [{type: A, value: 192.0.2.99}, {type: AAAA, value: '2001:db8::99'}]",
       '  sub: {type: NS, values: [ns1.example., ns2.example.]}',
     ]) })).toEqual([]);
   });
@@ -183,5 +187,15 @@ describe('SPF lint rules', () => {
   it('the zones/ directory has no SPF findings', () => {
     const r = loadZones([join(ROOT, 'zones')]);
     expect(r.problems.filter((p) => p.rule.startsWith('spf-'))).toEqual([]);
+  });
+});
+
+describe('SPF questions follow the chain as resolvers do (review cases)', () => {
+  it('an include through a CNAME into a delegated child zone we serve counts the child\'s lookups', () => {
+    const r = loadYaml({
+      'example.com.yaml': 'zone: example.com.\nsoa: {rname: hostmaster@example.com, serial: 1}\nnameservers: [ns1.example.net., ns2.example.net.]\nmail:\n  mx: [mx1.example.net., mx2.example.net.]\n  spf: {include: [_spf.example.com]}\nrecords:\n  sub: {type: NS, values: [ns1.example.net., ns2.example.net.]}\n  _spf: {type: CNAME, value: _spf.sub.example.com.}\n',
+      'sub.example.com.yaml': `zone: sub.example.com.\nsoa: {rname: hostmaster@example.com, serial: 1}\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  _spf: {type: TXT, value: 'v=spf1 ${'abcdefghij'.split('').map((c) => `include:${c}.example.net`).join(' ')} -all'}\n`,
+    });
+    expect(r.problems.filter((p) => p.rule === 'spf-lookups').map((p) => p.message)).toEqual([expect.stringMatching(/^11 terms .*10 in _spf\.example\.com\./)]);
   });
 });

@@ -234,7 +234,7 @@ describe('trailing-dot (seed 002: the forgotten trailing dot)', () => {
   it('mail: helper hosts: an SPF host and an MX host written without their dot', () => {
     const r = load({ 't.test.yaml': 'zone: t.test.\nnameservers: [ns1.example., ns2.example.]\nmail:\n  mx: [mx.provider.net, mx2.provider.net.]\n  spf: {hosts: [out.provider.net]}\n' });
     expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}:${p.col}`)).toEqual(['trailing-dot 4:8', 'trailing-dot 5:17']);
-    expect(r.problems.find((p) => p.line === 5)!.message).toBe('out.provider.net.t.test. is out.provider.net. with t.test. appended: it was written without its trailing dot');
+    expect(r.problems.find((p) => p.line === 5)!.message).toBe('SPF host out.provider.net.t.test. is out.provider.net. with t.test. appended: it was written without its trailing dot');
   });
 });
 
@@ -243,5 +243,38 @@ describe('a null MX written as "." in the mail.mx list', () => {
     const r = load({ 't.test.yaml': 'zone: t.test.\nnameservers: [ns1.example., ns2.example.]\nmail:\n  mx: [mx1.example.net., .]\n' });
     expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}:${p.col}`)).toEqual(['mx-null-alone 4:26']);
     expect(r.problems.find((p) => p.rule === 'mx-null-alone')!.hint).toBe('use mx: none alone, or list the real mail hosts');
+  });
+});
+
+describe('targets resolved as a resolver would (review cases)', () => {
+  const HEAD = 'zone: a.test.\nsoa: {rname: hostmaster@a.test, serial: 1}\nnameservers: [ns1.example.net., ns2.example.net.]\n';
+  it('an MX into a CNAME loop is mx-cname, not a crash', () => {
+    const r = load({ 'a.test.yaml': HEAD + "records:\n  '': {type: MX, value: 10 loop1}\n  loop1: {type: CNAME, value: loop2}\n  loop2: {type: CNAME, value: loop1}\n" });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}`)).toEqual(['mx-cname 5']);
+  });
+
+  it('an MX or SRV target that is a CNAME to a name outside our zones is still mx-cname / srv-cname', () => {
+    const r = load({ 'a.test.yaml': HEAD + "records:\n  '': {type: MX, values: ['10 mx', '20 mx2.example.net.']}\n  mx: {type: CNAME, value: mail.provider.example.}\n"
+      + '  _imaps._tcp: {type: SRV, value: {priority: 0, weight: 1, port: 993, target: imap}}\n  imap: {type: CNAME, value: imap.provider.example.}\n' });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}`)).toEqual(['mx-cname 5', 'srv-cname 7']);
+  });
+
+  it('the forgotten dot is found when only the zone\'s catch-all wildcard answers for the name', () => {
+    const r = load({ 'a.test.yaml': HEAD + "records:\n  '*': {type: A, value: 192.0.2.80}\n  app: {type: CNAME, value: app.hosting.example.org}\n  '': {type: MX, values: ['10 mx.provider.net', '20 mx2.example.net.']}\n" });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}`)).toEqual(['trailing-dot 6', 'trailing-dot 7']);
+  });
+
+  it('an absolute MX host below a delegation, or in a child zone we serve, is no forgotten dot', () => {
+    const abs = load({ 'a.test.yaml': HEAD + 'mail:\n  mx: [mx.de.a.test., mx2.example.net.]\n  spf: {mx: true}\nrecords:\n  de: {type: NS, values: [ns1.example.net., ns2.example.net.]}\n' });
+    expect(abs.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const child = load({
+      'a.test.yaml': HEAD + 'mail:\n  mx: [mx.eu, mx2.example.net.]\n  spf: {mx: true}\nrecords:\n  eu: {type: NS, values: [ns1.example.net., ns2.example.net.]}\n',
+      'eu.a.test.yaml': 'zone: eu.a.test.\nsoa: {rname: hostmaster@a.test, serial: 1}\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  mx: {ipv4: 192.0.2.25}\n',
+    });
+    expect(child.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    // The MX below the delegation is not this zone's to inline: the mx mechanism authorizes it, and no HELO record is put below the cut.
+    const spf = child.zones.find((z) => z.zone.origin.join('.') === 'a.test')!.zone.apex.rrsets.get(16)!;
+    expect(spf.rdatas[0]!.wire.toString('latin1').slice(1)).toBe('v=spf1 mx -all');
+    expect(child.problems.filter((p) => p.rule === 'occluded')).toEqual([]);
   });
 });

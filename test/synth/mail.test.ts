@@ -44,7 +44,8 @@ describe('mail: rules', () => {
   });
 
   it('an SPF host of the zone without an address is an error; a host elsewhere gets a:; softfail and redirect', () => {
-    expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [nohost, mail.example.net.]}\n' }).errors).toEqual(['8:17 spf-host']);
+    // No mail from a host without an address can pass: the lint says so, through the server's lookup.
+    expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [nohost, mail.example.net.]}\n' }).errors).toEqual(['8:17 spf-intent']);
     // RFC 7208 §5.3: a host outside the zone cannot be inlined, so the receiver looks it up (one of its ten lookups).
     expect(load({ 'm.test.yaml': HEAD + 'mail:\n  spf: {hosts: [mail, mail.example.net.]}\n' }).lines)
       .toContain('m.test. 3600 IN TXT "v=spf1 ip4:192.0.2.25 ip6:2001:db8::25 a:mail.example.net -all"');
@@ -57,11 +58,15 @@ describe('mail: rules', () => {
   it('apex TXT written by hand merges with the SPF, unless it is an SPF itself', () => {
     const merged = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {hosts: [out]}\nrecords:\n  '': {type: TXT, value: token=1}\n" });
     expect(merged.lines.filter((l) => l.startsWith('m.test. 3600 IN TXT'))).toEqual(['m.test. 3600 IN TXT "token=1"', 'm.test. 3600 IN TXT "v=spf1 ip4:192.0.2.26 -all"']);
-    const replaced = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {ip4: [198.51.100.0/24]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
+    // Without mail: spf:, a hand-written SPF record is simply published.
+    const replaced = load({ 'm.test.yaml': HEAD + "records:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
     expect(replaced.lines.filter((l) => l.startsWith('m.test. 3600 IN TXT'))).toEqual(['m.test. 3600 IN TXT "v=spf1 -all"', 'm.test. 3600 IN TXT "token=1"']);
+    // With it, the hand-written one would silently replace the intent: one policy, two sources, an error.
+    const both = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {ip4: [198.51.100.0/24]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
+    expect(both.errors).toEqual(['10:28 spf-intent']);
     // A hand-written SPF that fails a host the intent names would break that host's mail: an error at the host.
     const failing = load({ 'm.test.yaml': HEAD + "mail:\n  spf: {hosts: [out]}\nrecords:\n  '': {type: TXT, values: ['v=spf1 -all', token=1]}\n" });
-    expect(failing.errors).toEqual(['8:17 spf-intent']);
+    expect(failing.errors).toEqual(['8:17 spf-intent', '10:28 spf-intent']);
     expect(failing.problems.find((p) => p.rule === 'spf-intent')!.message).toContain('192.0.2.26 gets fail');
   });
 

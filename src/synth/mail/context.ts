@@ -48,6 +48,13 @@ export class IntentContext {
     return [...labels, ...this.origin];
   }
 
+  /** A host of this zone with addresses here (not below a delegation): its addresses can be inlined. */
+  ownHost(name: Name): boolean {
+    if (!this.inZone(name) || this.out.delegated(name)) return false;
+    const { v4, v6 } = this.addresses(name);
+    return v4.length + v6.length > 0;
+  }
+
   /** Addresses this zone publishes for `name` (hosts: and explicit A/AAAA records). */
   addresses(name: Name): { v4: Rdata[]; v6: Rdata[] } {
     return { v4: this.out.get(name, TYPE.A)?.rdatas ?? [], v6: this.out.get(name, TYPE.AAAA)?.rdatas ?? [] };

@@ -4,7 +4,6 @@
  * inline as ip4:/ip6:, so evaluating it costs the receiver no DNS lookups.
  */
 import type { Name } from '../../util/name.js';
-import { forgottenDot } from '../../util/tld.js';
 import { TYPE } from '../../wire/constants.js';
 import { rdataTarget, rdataToText } from '../../wire/rdata.js';
 import type { IntentContext } from './context.js';
@@ -38,13 +37,6 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
     }
     const name = ctx.host(ref, path);
     if (!name) return;
-    const { v4, v6 } = ctx.addresses(name);
-    const meant = !v4.length && !v6.length ? forgottenDot(name, ctx.origin) : undefined;
-    if (meant) {
-      // Not published: its HELO record would make the wrong name exist.
-      ctx.error(path, 'trailing-dot', `MX host ${ctx.text(name)} is ${meant} with ${ctx.text(ctx.origin)} appended: it was written without its trailing dot`, `write ${meant} (with the final dot) for a host outside the zone`);
-      return;
-    }
     targets.push({ name, preference });
     // One add per target, so a problem with a target points at its own place.
     ctx.add(ctx.origin, TYPE.MX, [[String(preference), ctx.text(name)]], path, 'mail.mx');
@@ -54,10 +46,12 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
 
 /**
  * The mechanisms of the SPF record, for both v=spf1 and spf2.0/pra. Every
- * host the intent names passes: a host of this zone is inlined as ip4:/ip6:
- * (no lookup for the receiver); a host elsewhere gets a:HOST (RFC 7208 §5.3),
- * and MX hosts elsewhere the mx mechanism (§5.4), each one DNS lookup of the
- * ten a receiver allows (§4.6.4, counted by the spf-lookups lint). The
+ * host the intent names is authorized: a host with addresses in this zone
+ * is inlined as ip4:/ip6: (no lookup for the receiver); any other host gets
+ * a:HOST (RFC 7208 §5.3), and MX hosts that are not ours the mx mechanism
+ * (§5.4), each one DNS lookup of the ten a receiver allows (§4.6.4, counted
+ * by the spf-lookups lint). Whether those hosts have addresses at all is the
+ * lint's question (spf-intent), asked through the server's lookup. The
  * address terms come first, so mail from them matches before any lookup.
  */
 function spfTerms(ctx: IntentContext): string[] {
@@ -65,29 +59,16 @@ function spfTerms(ctx: IntentContext): string[] {
   const addresses: string[] = [];
   const lookups: string[] = [];
   const push = (list: string[], t: string) => { if (!addresses.includes(t) && !lookups.includes(t)) list.push(t); };
-  const bare = (name: Name) => ctx.text(name).replace(/\.$/, '');
-  /** Inlines a host of this zone; false when it has no address here (an error: it would fail SPF). */
-  const inline = (name: Name, path: (string | number)[], why: string): boolean => {
+  const inline = (name: Name) => {
     const { v4, v6 } = ctx.addresses(name);
-    const meant = !v4.length && !v6.length ? forgottenDot(name, ctx.origin) : undefined;
-    if (meant) {
-      ctx.error(path, 'trailing-dot', `${ctx.text(name)} is ${meant} with ${ctx.text(ctx.origin)} appended: it was written without its trailing dot`, `write ${meant} (with the final dot) for a host outside the zone`);
-      return false;
-    }
-    if (!v4.length && !v6.length) {
-      ctx.error(path, 'spf-host', `${ctx.text(name)}${why} has no A or AAAA in this zone, so mail from it would fail SPF`, 'add it under hosts:, or write its name with a trailing dot if it is outside the zone');
-      return false;
-    }
     for (const a of v4) push(addresses, `ip4:${rdataToText(TYPE.A, a.wire)}`);
     for (const a of v6) push(addresses, `ip6:${rdataToText(TYPE.AAAA, a.wire)}`);
-    return true;
   };
   (spf.hosts ?? []).forEach((h, i) => {
-    const path = ['mail', 'spf', 'hosts', i];
-    const n = ctx.host(h, path);
+    const n = ctx.host(h, ['mail', 'spf', 'hosts', i]);
     if (!n) return;
-    if (ctx.inZone(n)) inline(n, path, '');
-    else push(lookups, `a:${bare(n)}`);
+    if (ctx.ownHost(n)) inline(n);
+    else push(lookups, `a:${ctx.text(n).replace(/\.$/, '')}`);
   });
   if (spf.mx) {
     // The MX hosts as published: mail.mx, or an MX set under records: that replaced it.
@@ -95,12 +76,12 @@ function spfTerms(ctx: IntentContext): string[] {
     if (!targets.length && ctx.model.mail?.mx !== 'none') {
       ctx.error(['mail', 'spf', 'mx'], 'spf-host', 'mx: true, but the zone publishes no MX host', 'list the MX hosts under mail.mx, or remove mx: true');
     }
-    let outside = false;
+    let others = false;
     for (const t of targets) {
-      if (ctx.inZone(t)) inline(t, ['mail', 'spf', 'mx'], ' (an MX host)');
-      else outside = true;
+      if (ctx.ownHost(t)) inline(t);
+      else others = true;
     }
-    if (outside) push(lookups, 'mx');
+    if (others) push(lookups, 'mx');
   }
   for (const a of spf.ip4 ?? []) push(addresses, `ip4:${a}`);
   for (const a of spf.ip6 ?? []) push(addresses, `ip6:${a}`);
@@ -131,7 +112,9 @@ export function synthesizeSpf(ctx: IntentContext, mx: MxTarget[] | 'none' | unde
   // (RFC 7208 §2.3) find one: each in-zone MX host may send as itself.
   if (spf.helo !== false && Array.isArray(mx)) {
     for (const t of mx) {
-      if (!ctx.inZone(t.name) || t.name.length === ctx.origin.length) continue;
+      // Only at a host of ours with addresses: elsewhere the record would make a name exist that should not
+      // (below a delegation, where a wildcard answers, or a name written without its trailing dot).
+      if (!ctx.ownHost(t.name) || t.name.length === ctx.origin.length) continue;
       ctx.addTxt(t.name, 'v=spf1 a -all', ['mail', 'spf'], 'mail.spf.helo');
     }
   }

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { type Name, NameError, parseName, lowerName } from '../util/name.js';
+import { type Name, NAME_HINT, NameError, parseName, lowerName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import type { Path, YamlSource } from './source.js';
@@ -72,7 +72,6 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(schema);
 
 const DEFAULT_TTL = 3600;
-const NAME_HINT = 'a name is labels of at most 63 octets joined by dots (mail, mail.example.com.); a trailing dot makes it absolute, without one it is relative to the zone';
 // SOA timers within the RFC 1912 §2.2 ranges.
 const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
 

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { type Name, NAME_HINT, NameError, parseName, lowerName } from '../util/name.js';
+import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, parseName, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import type { Path, YamlSource } from './source.js';
@@ -58,7 +58,8 @@ export interface ZoneModel {
   mail?: MailIntent;
   caa?: CaaIntent;
   tlsa?: Record<string, TlsaIntent>;
-  reverse?: ReverseIntent[];
+  /** One per entry of reverse:, in file order; undefined where the schema refused the entry (its errors are reported). */
+  reverse?: (ReverseIntent | undefined)[];
   lint?: { ignore?: Record<string, string> };
   /** False for a file that only defines reverse zones (reverse: without zone:). */
   forward: boolean;
@@ -86,13 +87,12 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [problem(src.at([]), 'schema', 'a zone file is a YAML mapping (zone:, nameservers:, hosts:, records:)')] };
   }
-  if (!validateSchema(data)) {
-    for (const e of dedupeSchemaErrors(validateSchema.errors ?? [])) problems.push(schemaProblem(src, e));
-  }
+  const schemaErrors = validateSchema(data) ? [] : validateSchema.errors ?? [];
+  for (const e of dedupeSchemaErrors(schemaErrors)) problems.push(schemaProblem(src, e));
   const zoneText = typeof data.zone === 'string' ? data.zone : defaultOrigin;
   let origin: Name = [];
   try {
-    origin = lowerName(parseName(zoneText.endsWith('.') ? zoneText : zoneText + '.'));
+    origin = lowerName(parseZoneName(zoneText));
   } catch (e) {
     problems.push(problem(src.at(['zone']), 'name', `zone "${zoneText}": ${(e as Error).message}`, NAME_HINT));
   }
@@ -115,7 +115,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const soaIn = (isObj(data.soa) ? data.soa : {}) as Record<string, unknown>;
   const rnameText = typeof soaIn.rname === 'string' ? soaIn.rname : `hostmaster@${zoneText}`;
   const soa: SoaModel = {
-    mname: soaIn.mname !== undefined ? name(ctx, ['soa', 'mname'], soaIn.mname as string) : (nsList[0]?.name ?? origin),
+    mname: typeof soaIn.mname === 'string' ? name(ctx, ['soa', 'mname'], soaIn.mname) : (nsList[0]?.name ?? origin),
     rname: rname(ctx, ['soa', 'rname'], rnameText),
     serial: typeof soaIn.serial === 'number' ? soaIn.serial : autoSerial(diskPath ?? src.file),
     refresh: duration(ctx, ['soa', 'refresh'], soaIn.refresh) ?? SOA_DEFAULTS.refresh,
@@ -170,7 +170,10 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
     model: {
       file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail,
       caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa,
-      reverse: Array.isArray(data.reverse) ? (data.reverse as ReverseIntent[]).filter(isObj) as ReverseIntent[] : undefined,
+      // The reverse builder relies on the shape the schema checked: an entry the schema refused is not built.
+      reverse: Array.isArray(data.reverse)
+        ? (data.reverse as unknown[]).map((r, i) => (isObj(r) && !schemaErrors.some((e) => e.instancePath === `/reverse/${i}` || e.instancePath.startsWith(`/reverse/${i}/`)) ? r as unknown as ReverseIntent : undefined))
+        : undefined,
       forward: typeof data.zone === 'string' || data.reverse === undefined,
       lint: isObj(data.lint) ? (data.lint as ZoneModel['lint']) : undefined,
       at: src.at, files,
@@ -212,27 +215,24 @@ function duration(ctx: Ctx, path: Path, v: unknown): number | undefined {
   return n;
 }
 
-function name(ctx: Ctx, path: Path, text: string): Name {
+/** `key`: the name is a mapping key (hosts:, records:), and the finding points at it. */
+function name(ctx: Ctx, path: Path, text: string, key = false): Name {
   try {
     return parseName(text, ctx.origin);
   } catch (e) {
-    ctx.problems.push(problem(ctx.src.at(path), 'name', `"${text}": ${(e as NameError).message}`, NAME_HINT));
+    if (!(e instanceof NameError)) throw e;
+    ctx.problems.push(problem(ctx.src.at(path, key), 'name', `"${text}": ${e.message}`, NAME_HINT));
     return ctx.origin;
   }
 }
 
 /** '' and '@' are the apex; other keys are relative unless they end in '.'. */
 function ownerName(ctx: Ctx, path: Path, key: string): Name {
-  const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key);
-  if (!isSub(n, ctx.origin)) {
-    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in .${ctx.origin.join('.')}.`));
+  const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key, true);
+  if (!isSubdomain(n, ctx.origin)) {
+    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in ${ctx.origin.length ? '.' : ''}${nameToText(ctx.origin)}`));
   }
   return lowerName(n);
-}
-
-function isSub(n: Name, o: Name): boolean {
-  if (n.length < o.length) return false;
-  return o.every((l, i) => l.toLowerCase() === n[n.length - o.length + i]!.toLowerCase());
 }
 
 /** RFC 1035 §8: the mailbox's local part becomes the first label, its dots escaped. */

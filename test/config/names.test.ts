@@ -54,6 +54,11 @@ describe('names in zone files', () => {
     expect(r.problems[0]!.hint).toMatch(NAME_HINT);
   });
 
+  it('the child label of an RFC 2317 delegation is one label', () => {
+    const r = load(HEAD + "reverse:\n  - network: 192.0.2.0/24\n    delegate:\n      192.0.2.128/26: {nameservers: [ns1.example.net.], zone: 'a.b'}\n      192.0.2.64/26: {nameservers: [ns1.example.net.], zone: 'a\\.b'}\n");
+    expect(r.found).toEqual(['8:63 name']);
+  });
+
   it('a generic name whose labels would pass 63 octets is refused when loaded, not when queried', () => {
     const r = load(HEAD + `reverse:\n  - network: 2001:db8::/48\n    generic: {name: '${'x'.repeat(30)}-{dashed}.pool'}\n`);
     expect(r.found).toEqual(['7:21 reverse-generic']);

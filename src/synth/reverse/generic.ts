@@ -81,7 +81,7 @@ export class ReverseGeneric implements NameSynthesizer {
     if (!a || !contains(this.net, this.net.family, a.value)) return undefined;
     if (a.prefix < this.net.bits) return 'ent';
     const target = genericName(this.template, this.net.family, a.value);
-    return single(lname, TYPE.PTR, this.ttl, [target.join('.') + '.']);
+    return single(lname, TYPE.PTR, this.ttl, [nameToText(target)]);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ZoneModel } from '../../config/model.js';
 import type { ReverseIntent } from '../../config/intent.js';
-import { type Name, isAbsolute, isSubdomain, lowerName, NAME_HINT, NameError, nameKey, nameToText, parseName, parseZoneName } from '../../util/name.js';
+import { type Name, isAbsolute, isSubdomain, lowerLabel, lowerName, NAME_HINT, NameError, nameKey, nameToText, parseName, parseZoneName } from '../../util/name.js';
 import { type At, type Problem, problem } from '../../util/problem.js';
 import { MAX_TTL, parseDuration } from '../../util/ttl.js';
 import { TYPE } from '../../wire/constants.js';
@@ -72,7 +72,7 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     const parent = alignedZone({ ...net, prefix: classless ? 24 : net.prefix, base: net.base & ~((1n << BigInt(net.bits - (classless ? 24 : net.prefix))) - 1n) })!;
     if (!isSubdomain(origin, parent)) { err(['zone'], 'reverse-zone', `zone ${nameToText(origin)} is not inside ${nameToText(parent)}, where the addresses of ${net.text} live`); return undefined; }
   } else if (classless) {
-    err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${Number(net.base & 255n)}/${net.prefix}.${alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!.join('.')}.`);
+    err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${nameToText([`${Number(net.base & 255n)}/${net.prefix}`, ...alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!])}`);
     return undefined;
   } else {
     origin = alignedZone(net)!;
@@ -121,13 +121,20 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     let childOrigin: Name;
     if (child.family === 4 && child.prefix % 8 !== 0) {
       if (classless || child.prefix < 24) { err(dp, 'reverse-delegate', `${child.text}: RFC 2317 delegation works inside a /24 zone, for prefixes /25 to /32`); continue; }
-      const label = (!Array.isArray(spec) && spec.zone) || `${Number(child.base & 255n)}/${child.prefix}`;
-      childOrigin = [label.toLowerCase(), ...origin];
+      // The child zone's first label, in presentation format (so `\.` is a dot inside it).
+      let label = `${Number(child.base & 255n)}/${child.prefix}`;
+      if (!Array.isArray(spec) && spec.zone !== undefined) {
+        const l = nameAt([...dp, 'zone'], spec.zone, []);
+        if (!l) continue;
+        if (l.length !== 1) { err([...dp, 'zone'], 'name', `"${spec.zone}" is ${l.length} labels: zone: here is the one label the child zone adds, e.g. 128-26`, 'escape a dot inside the label as \\.'); continue; }
+        label = lowerLabel(l[0]!);
+      }
+      childOrigin = [label, ...origin];
       // RFC 2317 §4: one CNAME per address, into the child zone.
       const count = 1n << BigInt(32 - child.prefix);
       for (let k = 0n; k < count; k++) {
         const octet = String(Number((child.base + k) & 255n));
-        add([octet, ...origin], TYPE.CNAME, [`${octet}.${label}.${origin.join('.')}.`], dp, 'reverse.delegate');
+        add([octet, ...origin], TYPE.CNAME, [nameToText([octet, ...childOrigin])], dp, 'reverse.delegate');
       }
     } else {
       if (child.family === 6 && child.prefix % 4 !== 0) { err(dp, 'reverse-delegate', `${child.text}: IPv6 delegations end on a nibble boundary`); continue; }
@@ -213,10 +220,11 @@ function ispRequest(origin: Name, net: Network, classless: boolean, nameservers:
   const lines = nameservers.map((ns) => `${nameToText(origin)}\tNS\t${nameToText(ns)}`);
   if (!classless) return lines;
   const count = 1n << BigInt(32 - net.prefix);
-  const parent = origin.slice(1).join('.');
+  // RFC 2317 §4: in the parent /24 zone, one CNAME per address into ours; names escaped (RFC 1035 §5.1), so the lines paste.
+  const parent = alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!;
   for (let k = 0n; k < count; k++) {
     const o = String(Number((net.base + k) & 255n));
-    lines.push(`${o}.${parent}.\tCNAME\t${o}.${origin.join('.')}.`);
+    lines.push(`${nameToText([o, ...parent])}\tCNAME\t${nameToText([o, ...origin])}`);
   }
   return lines;
 }

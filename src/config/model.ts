@@ -163,19 +163,20 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   // The model is returned even with problems, so that synth's checks can add
   // theirs and the user sees every error in one run; the loader will not
   // serve a zone whose problems include an error.
-  const mail = isObj(data.mail) ? (data.mail as MailIntent) : undefined;
-  const tlsa = isObj(data.tlsa) ? (data.tlsa as Record<string, TlsaIntent>) : undefined;
+  // Synth and lint rely on the shapes the intent types promise: what the schema refused is not handed on.
+  const mail = accepted(data, 'mail', schemaErrors) as MailIntent | undefined;
+  const tlsa = accepted(data, 'tlsa', schemaErrors) as Record<string, TlsaIntent> | undefined;
   const files = readNamedFiles(diskPath ?? src.file, mail, tlsa);
   return {
     model: {
       file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail,
-      caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa,
+      caa: accepted(data, 'caa', schemaErrors) as CaaIntent | undefined, tlsa,
       // The reverse builder relies on the shape the schema checked: an entry the schema refused is not built.
       reverse: Array.isArray(data.reverse)
         ? (data.reverse as unknown[]).map((r, i) => (isObj(r) && !schemaErrors.some((e) => e.instancePath === `/reverse/${i}` || e.instancePath.startsWith(`/reverse/${i}/`)) ? r as unknown as ReverseIntent : undefined))
         : undefined,
       forward: typeof data.zone === 'string' || data.reverse === undefined,
-      lint: isObj(data.lint) ? (data.lint as ZoneModel['lint']) : undefined,
+      lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
       at: src.at, files,
     },
     problems,
@@ -198,6 +199,25 @@ function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<strin
   return out;
 }
 
+/**
+ * An intent block (mail:, caa:, tlsa:, lint:) without the parts the schema
+ * refused: a key with a schema error at or below it is left out, and the
+ * whole block when the error is the block's own. Those errors are reported.
+ */
+function accepted(data: Record<string, unknown>, block: string, errors: readonly ErrorObject[]): Record<string, unknown> | undefined {
+  const v = data[block];
+  if (!isObj(v)) return undefined;
+  const out = { ...v };
+  for (const e of errors) {
+    const path = e.instancePath.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
+    if (path[0] !== block) continue;
+    if (path.length === 1) return undefined;
+    delete out[path[1]!];
+  }
+  return out;
+}
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -205,8 +225,9 @@ function isObj(v: unknown): v is Record<string, unknown> {
 interface Ctx { src: YamlSource; problems: Problem[]; origin: Name }
 
 function duration(ctx: Ctx, path: Path, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = parseDuration(v as string | number);
+  // Neither text nor a number: the schema has said so.
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const n = parseDuration(v);
   // RFC 2181 §8: TTLs are unsigned 31-bit.
   if (n === undefined || n > MAX_TTL) {
     ctx.problems.push(problem(ctx.src.at(path), 'ttl', `"${String(v)}" is not a duration between 0 and ${MAX_TTL} seconds`, 'write seconds (3600) or units: 30m, 1h, 2d, 1w'));
@@ -264,8 +285,9 @@ function dedupeSchemaErrors(errs: ErrorObject[]): ErrorObject[] {
   const byPath = new Map<string, ErrorObject>();
   // A oneOf/anyOf complaint about a value whose parts have their own, more precise errors adds nothing.
   // So does "must be array" from the branch the user did not mean, when the branch they meant has errors.
-  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type';
-  errs = errs.filter((e) => !(vague(e) && errs.some((o) => !vague(o) && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/')))));
+  // So does the `const: none` of the branch for the word (mx: none), and any of these, when the value has errors inside.
+  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type' || e.keyword === 'const';
+  errs = errs.filter((e) => !(vague(e) && errs.some((o) => o.instancePath.startsWith(e.instancePath + '/') || (!vague(o) && o.instancePath === e.instancePath))));
   for (const e of errs) {
     const k = e.instancePath + (e.keyword === 'additionalProperties' ? '/' + String((e.params as { additionalProperty: string }).additionalProperty) : '');
     const prev = byPath.get(k);

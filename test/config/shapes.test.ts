@@ -1,6 +1,7 @@
 /**
  * YAML the loader cannot use is a finding with a place, never an exception:
- * aliases to missing anchors, alias bombs, tags.
+ * aliases to missing anchors, alias bombs, tags, values of the wrong shape
+ * where later stages expect the schema's shapes.
  */
 import { describe, expect, it } from 'vitest';
 import { loadYaml } from '../helpers/zones.js';
@@ -34,4 +35,24 @@ describe('YAML and shapes', () => {
     expect(r.zones).toHaveLength(1);
   });
 
+  it('a TTL that is a list or null is a schema error, reported once', () => {
+    const r = load(HEAD + 'defaults: {ttl: [1h]}\nsoa: {refresh: null}\n');
+    expect(r.found.filter((f) => !f.includes('schema'))).toEqual([]);
+    expect(r.found.length).toBe(2);
+  });
+
+  it('a mail: part the schema refused is not handed to the helpers; the rest still is', () => {
+    const r = load(HEAD + "mail:\n  mx: [{}]\n  dmarc: {p: reject, rua: 'mailto:d@t.test'}\n");
+    expect(r.found).toEqual(['4:8 error schema']);
+    expect(r.problems[0]!.message).toContain('needs "host"');
+    // One finding, at the entry: not also "must be none" and "must be a string" for the branches not meant.
+    expect(load(HEAD + 'mail:\n  mx: [null]\n').found).toEqual(['4:8 error schema']);
+    // DMARC was fine, and was still checked and built: the report address is in the zone itself.
+    expect(r.failed).toHaveLength(1);
+  });
+
+  it('caa:, tlsa: and lint: of the wrong shape are schema errors only', () => {
+    const r = load(HEAD + 'caa: {issue: [{}]}\ntlsa: {mail: {ports: [x]}}\nlint: {ignore: [spf-none]}\n');
+    expect(r.problems.map((p) => p.rule)).toEqual(['schema', 'schema', 'schema']);
+  });
 });

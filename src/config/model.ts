@@ -183,6 +183,8 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   };
 }
 
+const MAX_KEY_FILE = 1 << 20;
+
 /** Key and certificate files are named relative to the zone file. */
 function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<string, TlsaIntent>): Map<string, string | Error> {
   const names = new Set<string>();
@@ -194,7 +196,14 @@ function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<strin
   }
   const out = new Map<string, string | Error>();
   for (const n of names) {
-    try { out.set(n, readFileSync(resolve(dirname(zoneFile), n), 'utf8')); } catch (e) { out.set(n, e as Error); }
+    const p = resolve(dirname(zoneFile), n);
+    try {
+      // A PEM key or certificate is a small regular file: /dev/stdin would block the load, /dev/zero never end it.
+      const st = statSync(p);
+      if (!st.isFile()) throw new Error('not a regular file');
+      if (st.size > MAX_KEY_FILE) throw new Error(`${st.size} octets is too large for a key or certificate (at most ${MAX_KEY_FILE})`);
+      out.set(n, readFileSync(p, 'utf8'));
+    } catch (e) { out.set(n, e as Error); }
   }
   return out;
 }

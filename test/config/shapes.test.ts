@@ -55,4 +55,10 @@ describe('YAML and shapes', () => {
     const r = load(HEAD + 'caa: {issue: [{}]}\ntlsa: {mail: {ports: [x]}}\nlint: {ignore: [spf-none]}\n');
     expect(r.problems.map((p) => p.rule)).toEqual(['schema', 'schema', 'schema']);
   });
+
+  it('a key file that is not a regular file is a finding, and does not block or exhaust the load', () => {
+    const r = load(HEAD + 'mail:\n  dkim:\n    a: {key_file: /dev/zero}\n    b: {key_file: /dev/stdin}\n    c: {key_file: .}\n');
+    expect(r.found).toEqual(['5:19 error dkim-key', '6:19 error dkim-key', '7:19 error dkim-key']);
+    expect(r.problems[0]!.message).toBe('cannot read /dev/zero: not a regular file');
+  });
 });

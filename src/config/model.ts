@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { type Name, NameError, parseName, lowerName } from '../util/name.js';
+import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, parseName, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import type { Path, YamlSource } from './source.js';
@@ -58,7 +58,8 @@ export interface ZoneModel {
   mail?: MailIntent;
   caa?: CaaIntent;
   tlsa?: Record<string, TlsaIntent>;
-  reverse?: ReverseIntent[];
+  /** One per entry of reverse:, in file order; undefined where the schema refused the entry (its errors are reported). */
+  reverse?: (ReverseIntent | undefined)[];
   lint?: { ignore?: Record<string, string> };
   /** False for a file that only defines reverse zones (reverse: without zone:). */
   forward: boolean;
@@ -72,7 +73,6 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(schema);
 
 const DEFAULT_TTL = 3600;
-const NAME_HINT = 'a name is labels of at most 63 octets joined by dots (mail, mail.example.com.); a trailing dot makes it absolute, without one it is relative to the zone';
 // SOA timers within the RFC 1912 §2.2 ranges.
 const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
 
@@ -87,13 +87,12 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [problem(src.at([]), 'schema', 'a zone file is a YAML mapping (zone:, nameservers:, hosts:, records:)')] };
   }
-  if (!validateSchema(data)) {
-    for (const e of dedupeSchemaErrors(validateSchema.errors ?? [])) problems.push(schemaProblem(src, e));
-  }
+  const schemaErrors = validateSchema(data) ? [] : validateSchema.errors ?? [];
+  for (const e of dedupeSchemaErrors(schemaErrors)) problems.push(schemaProblem(src, e));
   const zoneText = typeof data.zone === 'string' ? data.zone : defaultOrigin;
   let origin: Name = [];
   try {
-    origin = lowerName(parseName(zoneText.endsWith('.') ? zoneText : zoneText + '.'));
+    origin = lowerName(parseZoneName(zoneText));
   } catch (e) {
     problems.push(problem(src.at(['zone']), 'name', `zone "${zoneText}": ${(e as Error).message}`, NAME_HINT));
   }
@@ -116,7 +115,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const soaIn = (isObj(data.soa) ? data.soa : {}) as Record<string, unknown>;
   const rnameText = typeof soaIn.rname === 'string' ? soaIn.rname : `hostmaster@${zoneText}`;
   const soa: SoaModel = {
-    mname: soaIn.mname !== undefined ? name(ctx, ['soa', 'mname'], soaIn.mname as string) : (nsList[0]?.name ?? origin),
+    mname: typeof soaIn.mname === 'string' ? name(ctx, ['soa', 'mname'], soaIn.mname) : (nsList[0]?.name ?? origin),
     rname: rname(ctx, ['soa', 'rname'], rnameText),
     serial: typeof soaIn.serial === 'number' ? soaIn.serial : autoSerial(diskPath ?? src.file),
     refresh: duration(ctx, ['soa', 'refresh'], soaIn.refresh) ?? SOA_DEFAULTS.refresh,
@@ -164,21 +163,27 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   // The model is returned even with problems, so that synth's checks can add
   // theirs and the user sees every error in one run; the loader will not
   // serve a zone whose problems include an error.
-  const mail = isObj(data.mail) ? (data.mail as MailIntent) : undefined;
-  const tlsa = isObj(data.tlsa) ? (data.tlsa as Record<string, TlsaIntent>) : undefined;
+  // Synth and lint rely on the shapes the intent types promise: what the schema refused is not handed on.
+  const mail = accepted(data, 'mail', schemaErrors) as MailIntent | undefined;
+  const tlsa = accepted(data, 'tlsa', schemaErrors) as Record<string, TlsaIntent> | undefined;
   const files = readNamedFiles(diskPath ?? src.file, mail, tlsa);
   return {
     model: {
       file: src.file, origin, ttl, soa, nameservers: nsList, hosts, records, mail,
-      caa: isObj(data.caa) ? (data.caa as CaaIntent) : undefined, tlsa,
-      reverse: Array.isArray(data.reverse) ? (data.reverse as ReverseIntent[]).filter(isObj) as ReverseIntent[] : undefined,
+      caa: accepted(data, 'caa', schemaErrors) as CaaIntent | undefined, tlsa,
+      // The reverse builder relies on the shape the schema checked: an entry the schema refused is not built.
+      reverse: Array.isArray(data.reverse)
+        ? (data.reverse as unknown[]).map((r, i) => (isObj(r) && !schemaErrors.some((e) => e.instancePath === `/reverse/${i}` || e.instancePath.startsWith(`/reverse/${i}/`)) ? r as unknown as ReverseIntent : undefined))
+        : undefined,
       forward: typeof data.zone === 'string' || data.reverse === undefined,
-      lint: isObj(data.lint) ? (data.lint as ZoneModel['lint']) : undefined,
+      lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
       at: src.at, files,
     },
     problems,
   };
 }
+
+const MAX_KEY_FILE = 1 << 20;
 
 /** Key and certificate files are named relative to the zone file. */
 function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<string, TlsaIntent>): Map<string, string | Error> {
@@ -191,7 +196,33 @@ function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<strin
   }
   const out = new Map<string, string | Error>();
   for (const n of names) {
-    try { out.set(n, readFileSync(resolve(dirname(zoneFile), n), 'utf8')); } catch (e) { out.set(n, e as Error); }
+    const p = resolve(dirname(zoneFile), n);
+    try {
+      // A PEM key or certificate is a small regular file: /dev/stdin would block the load, /dev/zero never end it.
+      const st = statSync(p);
+      if (!st.isFile()) throw new Error('not a regular file');
+      if (st.size > MAX_KEY_FILE) throw new Error(`${st.size} octets is too large for a key or certificate (at most ${MAX_KEY_FILE})`);
+      out.set(n, readFileSync(p, 'utf8'));
+    } catch (e) { out.set(n, e as Error); }
+  }
+  return out;
+}
+
+/**
+ * An intent block (mail:, caa:, tlsa:, lint:) without the parts the schema
+ * refused: a key with a schema error at or below it is left out, and the
+ * whole block when the error is the block's own. Those errors are reported.
+ */
+function accepted(data: Record<string, unknown>, block: string, errors: readonly ErrorObject[]): Record<string, unknown> | undefined {
+  const v = data[block];
+  if (!isObj(v)) return undefined;
+  const out = { ...v };
+  for (const e of errors) {
+    const path = e.instancePath.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
+    if (path[0] !== block) continue;
+    if (path.length === 1) return undefined;
+    delete out[path[1]!];
   }
   return out;
 }
@@ -203,8 +234,9 @@ function isObj(v: unknown): v is Record<string, unknown> {
 interface Ctx { src: YamlSource; problems: Problem[]; origin: Name }
 
 function duration(ctx: Ctx, path: Path, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = parseDuration(v as string | number);
+  // Neither text nor a number: the schema has said so.
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const n = parseDuration(v);
   // RFC 2181 §8: TTLs are unsigned 31-bit.
   if (n === undefined || n > MAX_TTL) {
     ctx.problems.push(problem(ctx.src.at(path), 'ttl', `"${String(v)}" is not a duration between 0 and ${MAX_TTL} seconds`, 'write seconds (3600) or units: 30m, 1h, 2d, 1w'));
@@ -213,27 +245,24 @@ function duration(ctx: Ctx, path: Path, v: unknown): number | undefined {
   return n;
 }
 
-function name(ctx: Ctx, path: Path, text: string): Name {
+/** `key`: the name is a mapping key (hosts:, records:), and the finding points at it. */
+function name(ctx: Ctx, path: Path, text: string, key = false): Name {
   try {
     return parseName(text, ctx.origin);
   } catch (e) {
-    ctx.problems.push(problem(ctx.src.at(path), 'name', `"${text}": ${(e as NameError).message}`, NAME_HINT));
+    if (!(e instanceof NameError)) throw e;
+    ctx.problems.push(problem(ctx.src.at(path, key), 'name', `"${text}": ${e.message}`, NAME_HINT));
     return ctx.origin;
   }
 }
 
 /** '' and '@' are the apex; other keys are relative unless they end in '.'. */
 function ownerName(ctx: Ctx, path: Path, key: string): Name {
-  const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key);
-  if (!isSub(n, ctx.origin)) {
-    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in .${ctx.origin.join('.')}.`));
+  const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key, true);
+  if (!isSubdomain(n, ctx.origin)) {
+    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in ${ctx.origin.length ? '.' : ''}${nameToText(ctx.origin)}`));
   }
   return lowerName(n);
-}
-
-function isSub(n: Name, o: Name): boolean {
-  if (n.length < o.length) return false;
-  return o.every((l, i) => l.toLowerCase() === n[n.length - o.length + i]!.toLowerCase());
 }
 
 /** RFC 1035 §8: the mailbox's local part becomes the first label, its dots escaped. */
@@ -265,8 +294,9 @@ function dedupeSchemaErrors(errs: ErrorObject[]): ErrorObject[] {
   const byPath = new Map<string, ErrorObject>();
   // A oneOf/anyOf complaint about a value whose parts have their own, more precise errors adds nothing.
   // So does "must be array" from the branch the user did not mean, when the branch they meant has errors.
-  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type';
-  errs = errs.filter((e) => !(vague(e) && errs.some((o) => !vague(o) && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/')))));
+  // So does the `const: none` of the branch for the word (mx: none), and any of these, when the value has errors inside.
+  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type' || e.keyword === 'const';
+  errs = errs.filter((e) => !(vague(e) && errs.some((o) => o.instancePath.startsWith(e.instancePath + '/') || (!vague(o) && o.instancePath === e.instancePath))));
   for (const e of errs) {
     const k = e.instancePath + (e.keyword === 'additionalProperties' ? '/' + String((e.params as { additionalProperty: string }).additionalProperty) : '');
     const prev = byPath.get(k);

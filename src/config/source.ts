@@ -3,7 +3,7 @@
  * are errors). Everything after this point asks `at(path)` for file:line:col.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import { type At, type Problem, problem } from '../util/problem.js';
 
 export type Path = readonly (string | number)[];
@@ -27,7 +27,8 @@ export function readYaml(file: string, displayName = file): { source?: YamlSourc
 
 export function parseYaml(text: string, file: string): { source?: YamlSource; problems: Problem[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  // logLevel 'error': warnings come back as findings below, not on stderr.
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const posAt = (offset: number): At => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
@@ -38,6 +39,13 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
     problems.push(problem(posAt(e.pos[0]), dup ? 'duplicate-key' : 'yaml-syntax', e.message.split('\n')[0]!,
       dup ? 'each key may appear once in a mapping (YAML 1.2): merge the two entries' : undefined));
   }
+  for (const w of doc.warnings) {
+    // The message repeats the place ("at line 1, column 4:"), which the finding has.
+    const message = w.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    problems.push(w.code === 'TAG_RESOLVE_FAILED'
+      ? problem(posAt(w.pos[0]), 'yaml-tag', message, 'zone files use plain YAML: without the tag the value is read as text, as it is now', 'warning')
+      : problem(posAt(w.pos[0]), 'yaml-warning', message, undefined, 'warning'));
+  }
   // Duplicate keys leave a usable document (the last value wins); report them
   // and go on, so the rest of the file is checked in the same run.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { problems };
@@ -45,7 +53,33 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
     const n = nodeAt(doc, path, key);
     return n?.range ? posAt(n.range[0]) : posAt(doc.contents?.range?.[0] ?? 0);
   };
-  return { source: { file, data: doc.toJS({ maxAliasCount: 100 }), at }, problems };
+  let data: unknown;
+  try {
+    // An alias expanding past 100 nodes is an attack on memory (the "billion laughs"), not a zone.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The parser leaves an alias to a missing anchor for toJS to find; both come back as findings.
+    const alias = badAlias(doc);
+    const unresolved = alias !== undefined && alias.resolve(doc) === undefined;
+    problems.push(problem(posAt(alias?.range?.[0] ?? 0), 'yaml-alias', unresolved ? `alias *${alias.source} names no anchor before it` : (e as Error).message.split('\n')[0]!,
+      unresolved ? `define &${alias.source} before the alias, or write the value out` : 'write the values out instead of nesting aliases'));
+    return { problems };
+  }
+  return { source: { file, data, at }, problems };
+}
+
+/** The first alias to a missing anchor, else the first alias at all. */
+function badAlias(doc: Document): Alias | undefined {
+  let first: Alias | undefined;
+  let missing: Alias | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node;
+      if (node.resolve(doc) === undefined) { missing = node; return visit.BREAK; }
+      return undefined;
+    },
+  });
+  return missing ?? first;
 }
 
 /** The deepest node that exists along `path` (so a missing key points at its parent). */

@@ -11,7 +11,7 @@
  * error is skipped and parsing carries on with the next one.
  */
 import { MAX_TTL, parseDuration } from '../util/ttl.js';
-import { NameError, parseName } from '../util/name.js';
+import { isAbsolute, NameError, parseName } from '../util/name.js';
 import { type Entry, type Pos, type Token, lex } from './zonefile-lex.js';
 import { compileTemplate, parseRange, rangeCount, renderTemplate } from './zonefile-generate.js';
 
@@ -106,14 +106,6 @@ function isCode(up: string, known: Set<string>, generic: RegExp): boolean {
 function parseTtl(text: string): number | undefined {
   const v = /^[0-9]/.test(text) ? parseDuration(text) : undefined;
   return v !== undefined && v <= MAX_TTL ? v : undefined;
-}
-
-/** True when `name` ends in a '.' that is not escaped (`a\.` is relative, `a\\.` absolute). */
-function isAbsolute(name: string): boolean {
-  if (!name.endsWith('.')) return false;
-  let slashes = 0;
-  for (let i = name.length - 2; i >= 0 && name[i] === '\\'; i--) slashes++;
-  return slashes % 2 === 0;
 }
 
 /**

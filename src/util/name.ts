@@ -49,10 +49,23 @@ export function nameLimitError(name: Name): string | undefined {
   return undefined;
 }
 
+/** True when `text` ends in a '.' that is not escaped (`a\.` is relative, `a\\.` absolute; RFC 1035 §5.1). */
+export function isAbsolute(text: string): boolean {
+  if (!text.endsWith('.')) return false;
+  let slashes = 0;
+  for (let i = text.length - 2; i >= 0 && text[i] === '\\'; i--) slashes++;
+  return slashes % 2 === 0;
+}
+
+/** How names are written, for the hint of every finding about a name. */
+export const NAME_HINT = 'a name is labels of at most 63 octets joined by dots (mail, mail.example.com.); a trailing dot makes it absolute, without one it is relative to the zone';
+
 /**
- * Parses a presentation-format name (RFC 1035 §5.1: `\.` and `\DDD` escapes).
- * A name ending in '.' is absolute; otherwise `origin` is appended. '@' is the
- * origin itself. Non-ASCII text is turned into its IDNA A-label form.
+ * Parses a presentation-format name (RFC 1035 §5.1: `\.`, `\X` and `\DDD`
+ * escapes). A name ending in an unescaped '.' is absolute; otherwise `origin`
+ * is appended. '@' is the origin itself. A label written with non-ASCII
+ * letters is an internationalized label and becomes its A-label (RFC 5891
+ * §4). Throws only NameError.
  */
 export function parseName(text: string, origin?: Name): string[] {
   if (text === '@') {
@@ -60,36 +73,47 @@ export function parseName(text: string, origin?: Name): string[] {
     return [...origin];
   }
   if (text === '.') return [];
-  let src = text;
-  if (/[^\x00-\x7f]/.test(src)) src = toAscii(src);
   const labels: string[] = [];
+  // One label at a time: its octets (escapes decoded), its text as written,
+  // and whether it holds non-ASCII letters or escapes (for IDNA, below).
   let cur = '';
+  let raw = '';
+  let wide = false;
+  let escaped = false;
   let absolute = false;
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
     if (ch === '\\') {
-      const d = src.slice(i + 1, i + 4);
-      if (/^[0-9]{3}$/.test(d)) {
+      escaped = true;
+      if (/^[0-9]/.test(text.slice(i + 1, i + 2))) {
+        const d = text.slice(i + 1, i + 4);
+        // RFC 1035 §5.1: \DDD is exactly three digits; \X is a character that is not a digit.
+        if (!/^[0-9]{3}$/.test(d)) throw new NameError(`escape \\${d} in "${text}": \\DDD needs three digits`);
         const v = Number(d);
         if (v > 255) throw new NameError(`escape \\${d} is above 255`);
         cur += String.fromCharCode(v);
+        raw += text.slice(i, i + 4);
         i += 3;
-      } else if (i + 1 < src.length) {
-        cur += src[i + 1];
+      } else if (i + 1 < text.length) {
+        cur += text[i + 1];
+        raw += text.slice(i, i + 2);
         i += 1;
       } else {
         throw new NameError('name ends in a lone backslash');
       }
     } else if (ch === '.') {
-      if (cur.length === 0) throw new NameError(`empty label in "${text}" (two dots in a row, or a leading dot)`);
-      labels.push(cur);
-      cur = '';
-      if (i === src.length - 1) absolute = true;
+      if (raw.length === 0) throw new NameError(`empty label in "${text}" (two dots in a row, or a leading dot)`);
+      labels.push(wide ? idnaLabel(raw, escaped) : cur);
+      cur = raw = '';
+      wide = escaped = false;
+      if (i === text.length - 1) absolute = true;
     } else {
+      if (ch.charCodeAt(0) > 0x7f) wide = true;
       cur += ch;
+      raw += ch;
     }
   }
-  if (cur.length > 0) labels.push(cur);
+  if (raw.length > 0) labels.push(wide ? idnaLabel(raw, escaped) : cur);
   if (!absolute) {
     if (!origin) throw new NameError(`"${text}" is relative and no origin is known: end it with a dot`);
     labels.push(...origin);
@@ -99,16 +123,51 @@ export function parseName(text: string, origin?: Name): string[] {
   return labels;
 }
 
-function toAscii(text: string): string {
-  const trailing = text.endsWith('.');
-  const labels = (trailing ? text.slice(0, -1) : text).split('.');
-  const out = labels.map((l) => {
-    if (!/[^\x00-\x7f]/.test(l)) return l;
-    const a = new URL(`http://${l}.invalid`).hostname.split('.')[0];
-    if (!a) throw new NameError(`"${l}" is not a valid internationalized label`);
-    return a;
-  });
-  return out.join('.') + (trailing ? '.' : '');
+/** A zone's name as zone: and from: hold it: absolute, with or without its trailing dot. */
+export function parseZoneName(text: string): string[] {
+  if (text === '@') throw new NameError('"@" stands for a zone\'s own name: write the name');
+  return parseName(text, []);
+}
+
+function idnaLabel(raw: string, escaped: boolean): string {
+  // An escape means octets, IDNA means letters: the two do not mix in one label.
+  if (escaped) throw new NameError(`"${raw}" mixes non-ASCII letters with \\ escapes: write an internationalized label in letters only`);
+  return toAscii(raw);
+}
+
+/** Characters UTS #46 maps to a full stop: to IDNA they separate labels (RFC 3490 §3.1). */
+const IDNA_DOTS = /[\u3002\uff0e\uff61]/u;
+/** ASCII other than letters, digits and hyphen (RFC 5890 §2.3.1: LDH). */
+const NOT_LDH = /[\x00-\x2c\x2e-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/;
+const HOST_SUFFIX = '.invalid';
+
+/**
+ * One internationalized label (a U-label, RFC 5890 §2.3.2.1) to its A-label,
+ * by the UTS #46 processing the WHATWG URL host parser applies. That parser
+ * also splits a host at '/', '?', '#', '@', percent-decodes, and maps some
+ * characters to a dot, so anything it would read as more or other than one
+ * label is refused here, not silently turned into another name. Throws only
+ * NameError.
+ */
+export function toAscii(label: string): string {
+  const bad = NOT_LDH.exec(label);
+  if (bad) {
+    const c = bad[0]!;
+    const shown = c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f ? `\\${String(c.charCodeAt(0)).padStart(3, '0')}` : c;
+    throw new NameError(`"${label}": an internationalized label holds letters, digits and hyphens (RFC 5890 §2.3.1), not "${shown}"`);
+  }
+  const dot = IDNA_DOTS.exec(label);
+  if (dot) throw new NameError(`"${label}": U+${dot[0]!.codePointAt(0)!.toString(16).toUpperCase()} is a dot to IDNA (UTS #46); write "." between labels`);
+  let host: string;
+  try {
+    host = new URL(`http://${label}${HOST_SUFFIX}/`).hostname;
+  } catch {
+    throw new NameError(`"${label}" is not a valid internationalized label (IDNA, RFC 5891)`);
+  }
+  const a = host.endsWith(HOST_SUFFIX) ? host.slice(0, -HOST_SUFFIX.length) : '';
+  // Label for label: the conversion must give exactly one LDH label back.
+  if (!/^[a-z0-9-]+$/.test(a)) throw new NameError(`"${label}" is not a valid internationalized label (IDNA, RFC 5891): it converts to "${a}"`);
+  return a;
 }
 
 /** One label in presentation format, escaping what RFC 1035 §5.1 requires. */

@@ -3,7 +3,7 @@
  * ip-192-0-2-77.pool.example.com.): formatted and parsed from one template,
  * answered on query and never stored, so a /48 costs nothing.
  */
-import { lowerLabel, type Name } from '../../util/name.js';
+import { lowerLabel, lowerName, MAX_LABEL_OCTETS, MAX_NAME_OCTETS, type Name, nameToText, wireLength } from '../../util/name.js';
 import { CLASS, TYPE } from '../../wire/constants.js';
 import { parseRdata } from '../../wire/rdata.js';
 import { makeRRset, type NameSynthesizer, type RRset } from '../../wire/rrset.js';
@@ -17,18 +17,25 @@ export interface GenericTemplate {
   suffix: Name;
 }
 
-export function parseTemplate(text: string, origin: Name, parse: (t: string, o: Name) => Name): GenericTemplate | { error: string } {
-  const dot = text.indexOf('.');
-  const first = dot < 0 ? text : text.slice(0, dot);
-  const rest = dot < 0 ? '' : text.slice(dot + 1);
-  const parts = first.split('{dashed}');
+/** Longest {dashed} text: 255-255-255-255, or eight groups of four hex digits. */
+const DASHED_MAX = { 4: 15, 6: 39 } as const;
+
+/**
+ * The template from the parsed name (so escapes are already octets): its
+ * first label holds {dashed} once, and every name it makes must fit the
+ * RFC 1035 §2.3.4 limits, since they are made on query.
+ */
+export function parseTemplate(name: Name, family: 4 | 6): GenericTemplate | { error: string } {
+  const text = nameToText(name);
+  const parts = (name[0] ?? '').split('{dashed}');
   if (parts.length !== 2) return { error: `"${text}": the first label must hold {dashed} once, e.g. ip-{dashed}.pool.example.com.` };
-  if (!rest) return { error: `"${text}": give the domain after the first label` };
-  try {
-    return { before: parts[0]!.toLowerCase(), after: parts[1]!.toLowerCase(), suffix: parse(rest, origin).map(lowerLabel) };
-  } catch (e) {
-    return { error: `"${text}": ${(e as Error).message}` };
-  }
+  if (name.length < 2) return { error: `"${text}": give the domain after the first label` };
+  const longest = parts[0]!.length + DASHED_MAX[family] + parts[1]!.length;
+  if (longest > MAX_LABEL_OCTETS) return { error: `"${text}": its first label reaches ${longest} octets for IPv${family} addresses, the limit is ${MAX_LABEL_OCTETS} (RFC 1035 §2.3.4)` };
+  const suffix = lowerName(name.slice(1));
+  const len = wireLength(suffix) + 1 + longest;
+  if (len > MAX_NAME_OCTETS) return { error: `"${text}": its names reach ${len} octets on the wire, the limit is ${MAX_NAME_OCTETS} (RFC 1035 §2.3.4)` };
+  return { before: lowerLabel(parts[0]!), after: lowerLabel(parts[1]!), suffix };
 }
 
 /** 192-0-2-77, or for IPv6 the eight groups without leading zeros: 2001-db8-1234-0-0-0-0-77. */
@@ -74,7 +81,7 @@ export class ReverseGeneric implements NameSynthesizer {
     if (!a || !contains(this.net, this.net.family, a.value)) return undefined;
     if (a.prefix < this.net.bits) return 'ent';
     const target = genericName(this.template, this.net.family, a.value);
-    return single(lname, TYPE.PTR, this.ttl, [target.join('.') + '.']);
+    return single(lname, TYPE.PTR, this.ttl, [nameToText(target)]);
   }
 }
 

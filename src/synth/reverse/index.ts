@@ -6,9 +6,9 @@
  */
 import type { ZoneModel } from '../../config/model.js';
 import type { ReverseIntent } from '../../config/intent.js';
-import { type Name, isSubdomain, lowerName, nameKey, nameToText, parseName } from '../../util/name.js';
+import { type Name, isAbsolute, isSubdomain, lowerLabel, lowerName, NAME_HINT, NameError, nameKey, nameToText, parseName, parseZoneName } from '../../util/name.js';
 import { type At, type Problem, problem } from '../../util/problem.js';
-import { parseDuration } from '../../util/ttl.js';
+import { MAX_TTL, parseDuration } from '../../util/ttl.js';
 import { TYPE } from '../../wire/constants.js';
 import type { NameSynthesizer } from '../../wire/rrset.js';
 import { rdataOrProblem, RRsetCollector, src } from '../records.js';
@@ -39,6 +39,7 @@ export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[
   const zones: ReverseZoneBuild[] = [];
   const unbuilt: Problem[] = [];
   (file.reverse ?? []).forEach((entry, i) => {
+    if (!entry) return; // the schema refused it, and said why
     const problems: Problem[] = [];
     const built = buildOne(file, entry, ['reverse', i], forwards, problems);
     if (built) zones.push(built);
@@ -50,6 +51,14 @@ export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[
 function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], forwards: readonly ZoneModel[], problems: Problem[]): ReverseZoneBuild | undefined {
   const at = (p: (string | number)[] = []) => file.at([...path, ...p]);
   const err = (p: (string | number)[], rule: string, msg: string, hint?: string) => problems.push(problem(at(p), rule, msg, hint));
+  /** A name as written, parsed; a finding (rule `name`) and undefined when it is not one. */
+  const nameAt = (p: (string | number)[], text: string, origin?: Name | 'zone'): Name | undefined => {
+    try { return origin === 'zone' ? parseZoneName(text) : parseName(text, origin); } catch (x) {
+      if (!(x instanceof NameError)) throw x;
+      err(p, 'name', `"${text}": ${x.message}`, NAME_HINT);
+      return undefined;
+    }
+  };
   const net = parseNetwork(e.network);
   if ('error' in net) { err(['network'], 'reverse-network', net.error); return undefined; }
   const classless = net.family === 4 && net.prefix % 8 !== 0;
@@ -57,22 +66,37 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   if (classless && net.prefix < 24) { err(['network'], 'reverse-network', `${net.text}: a reverse zone below /24 that is not /8 or /16 is several zones`, 'list one entry per /24 (or the /16)'); return undefined; }
   let origin: Name;
   if (e.zone !== undefined) {
-    try { origin = lowerName(parseName(e.zone.endsWith('.') ? e.zone : e.zone + '.')); } catch (x) { err(['zone'], 'name', (x as Error).message); return undefined; }
+    const z = nameAt(['zone'], e.zone, 'zone');
+    if (!z) return undefined;
+    origin = lowerName(z);
     const parent = alignedZone({ ...net, prefix: classless ? 24 : net.prefix, base: net.base & ~((1n << BigInt(net.bits - (classless ? 24 : net.prefix))) - 1n) })!;
     if (!isSubdomain(origin, parent)) { err(['zone'], 'reverse-zone', `zone ${nameToText(origin)} is not inside ${nameToText(parent)}, where the addresses of ${net.text} live`); return undefined; }
   } else if (classless) {
-    err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${Number(net.base & 255n)}/${net.prefix}.${alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!.join('.')}.`);
+    err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${nameToText([`${Number(net.base & 255n)}/${net.prefix}`, ...alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!])}`);
     return undefined;
   } else {
     origin = alignedZone(net)!;
   }
-  const ttl = e.ttl !== undefined ? parseDuration(e.ttl) ?? file.ttl : file.ttl;
-  // A file with only reverse: has no zone to make names relative to.
+  let ttl = file.ttl;
+  if (e.ttl !== undefined) {
+    const t = parseDuration(e.ttl);
+    // RFC 2181 §8: TTLs are unsigned 31-bit.
+    if (t === undefined || t > MAX_TTL) err(['ttl'], 'ttl', `"${String(e.ttl)}" is not a duration between 0 and ${MAX_TTL} seconds`, 'write seconds (3600) or units: 30m, 1h, 2d, 1w');
+    else ttl = t;
+  }
+  // Names in an entry are relative to the file's zone; a file with only
+  // reverse: has none, so there they must be absolute. The text handed on is
+  // absolute, so the RDATA parser does not make it relative to the reverse zone.
+  const absoluteName = (name: string, p: (string | number)[]): Name | undefined => {
+    if (!file.forward && !isAbsolute(name)) {
+      err(p, 'name', `"${name}" is relative, and this file has no zone: to make it relative to`, `write it in full with a trailing dot, e.g. ${name}.example.com.`);
+      return undefined;
+    }
+    return nameAt(p, name, file.origin);
+  };
   const absolute = (name: string, p: (string | number)[]): string | undefined => {
-    if (name.endsWith('.')) return name;
-    if (file.forward) return `${name}.${file.origin.join('.')}.`;
-    err(p, 'name', `"${name}" is relative, and this file has no zone: to make it relative to`, `write it in full with a trailing dot, e.g. ${name}.example.com.`);
-    return undefined;
+    const n = absoluteName(name, p);
+    return n && nameToText(n);
   };
   const collector = new RRsetCollector(origin, problems);
   const here = (p: (string | number)[], helper: string) => src(at(p), helper);
@@ -97,19 +121,30 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     let childOrigin: Name;
     if (child.family === 4 && child.prefix % 8 !== 0) {
       if (classless || child.prefix < 24) { err(dp, 'reverse-delegate', `${child.text}: RFC 2317 delegation works inside a /24 zone, for prefixes /25 to /32`); continue; }
-      const label = (!Array.isArray(spec) && spec.zone) || `${Number(child.base & 255n)}/${child.prefix}`;
-      childOrigin = [label.toLowerCase(), ...origin];
+      // The child zone's first label, in presentation format (so `\.` is a dot inside it).
+      let label = `${Number(child.base & 255n)}/${child.prefix}`;
+      if (!Array.isArray(spec) && spec.zone !== undefined) {
+        const l = nameAt([...dp, 'zone'], spec.zone, []);
+        if (!l) continue;
+        if (l.length !== 1) { err([...dp, 'zone'], 'name', `"${spec.zone}" is ${l.length} labels: zone: here is the one label the child zone adds, e.g. 128-26`, 'escape a dot inside the label as \\.'); continue; }
+        label = lowerLabel(l[0]!);
+      }
+      childOrigin = [label, ...origin];
       // RFC 2317 §4: one CNAME per address, into the child zone.
       const count = 1n << BigInt(32 - child.prefix);
       for (let k = 0n; k < count; k++) {
         const octet = String(Number((child.base + k) & 255n));
-        add([octet, ...origin], TYPE.CNAME, [`${octet}.${label}.${origin.join('.')}.`], dp, 'reverse.delegate');
+        add([octet, ...origin], TYPE.CNAME, [nameToText([octet, ...childOrigin])], dp, 'reverse.delegate');
       }
     } else {
       if (child.family === 6 && child.prefix % 4 !== 0) { err(dp, 'reverse-delegate', `${child.text}: IPv6 delegations end on a nibble boundary`); continue; }
       childOrigin = alignedZone(child)!;
     }
-    for (const ns of nameservers) { const n = absolute(ns, dp); if (n) add(childOrigin, TYPE.NS, [n], dp, 'reverse.delegate'); }
+    nameservers.forEach((ns, j) => {
+      const np = Array.isArray(spec) ? [...dp, j] : [...dp, 'nameservers', j];
+      const n = absolute(ns, np);
+      if (n) add(childOrigin, TYPE.NS, [n], np, 'reverse.delegate');
+    });
     delegated.push(child);
   }
   const ours = (fam: 4 | 6, v: bigint) => contains(net, fam, v) && !delegated.some((d) => contains(d, fam, v));
@@ -127,9 +162,13 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   }
 
   // PTRs from the forward hosts: exactly one claim per address.
-  const fromNames = e.from?.map((z) => nameKey(lowerName(parseName(z.endsWith('.') ? z : z + '.'))));
-  const sources = forwards.filter((f) => f.forward && (fromNames ? fromNames.includes(nameKey(f.origin)) : file.forward ? f === file : true));
-  if (fromNames) for (const [k, z] of fromNames.entries()) if (!forwards.some((f) => nameKey(f.origin) === z)) err(['from', k], 'reverse-from', `zone ${z} is not loaded`);
+  // A name that is not one is a finding, and is left out.
+  const fromNames = e.from?.flatMap((z, k) => {
+    const n = nameAt(['from', k], z, 'zone');
+    return n ? [{ key: nameKey(n), k }] : [];
+  });
+  const sources = forwards.filter((f) => f.forward && (fromNames ? fromNames.some((z) => z.key === nameKey(f.origin)) : file.forward ? f === file : true));
+  for (const z of fromNames ?? []) if (!forwards.some((f) => nameKey(f.origin) === z.key)) err(['from', z.k], 'reverse-from', `zone ${z.key} is not loaded`);
   const claims = new Map<bigint, Claim[]>();
   for (const f of sources) {
     for (const h of f.hosts) {
@@ -162,8 +201,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   const synthesizers: NameSynthesizer[] = [];
   let forwardSynth: ForwardSynth | undefined;
   if (e.generic) {
-    const name = absolute(e.generic.name, ['generic', 'name']);
-    const t = name === undefined ? undefined : parseTemplate(name, file.origin, (x, o) => parseName(x, o));
+    const name = absoluteName(e.generic.name, ['generic', 'name']);
+    const t = name === undefined ? undefined : parseTemplate(name, net.family);
     if (t && 'error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
     else if (t) {
       synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
@@ -181,10 +220,11 @@ function ispRequest(origin: Name, net: Network, classless: boolean, nameservers:
   const lines = nameservers.map((ns) => `${nameToText(origin)}\tNS\t${nameToText(ns)}`);
   if (!classless) return lines;
   const count = 1n << BigInt(32 - net.prefix);
-  const parent = origin.slice(1).join('.');
+  // RFC 2317 §4: in the parent /24 zone, one CNAME per address into ours; names escaped (RFC 1035 §5.1), so the lines paste.
+  const parent = alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!;
   for (let k = 0n; k < count; k++) {
     const o = String(Number((net.base + k) & 255n));
-    lines.push(`${o}.${parent}.\tCNAME\t${o}.${origin.join('.')}.`);
+    lines.push(`${nameToText([o, ...parent])}\tCNAME\t${nameToText([o, ...origin])}`);
   }
   return lines;
 }

@@ -132,6 +132,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     if (!m.model.reverse?.length) continue;
     const built = buildReverseZones(m.model, forwardModels);
     problems.push(...built.unbuilt);
+    if (built.unbuilt.some((x) => x.severity === 'error') && !failed.includes(m.file)) failed.push(m.file);
     for (const z of built.zones) {
       // Problems of the entry belong to this reverse zone alone.
       const zp: Problem[] = m.model.forward ? z.problems : [...m.problems, ...z.problems];

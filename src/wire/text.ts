@@ -10,7 +10,9 @@ export function tokenize(text: string): string[] {
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') { i++; continue; }
+    // The same test as the token loop below: any whitespace separates (a no-break
+    // space pasted from a web page included), so every turn of this loop moves on.
+    if (/\s/.test(ch)) { i++; continue; }
     let tok = '';
     if (ch === '"') {
       tok = '"';

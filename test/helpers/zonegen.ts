@@ -332,29 +332,3 @@ export const namesArb: fc.Arbitrary<Files> = fc.record({
   return { 't.test.yaml': dump(zone as unknown as Json), 'rev.yaml': dump(revOnly as unknown as Json) };
 });
 
-// ---------------------------------------------------------------- known defects, filtered out
-
-/** Whitespace that `\s` matches but the RDATA tokenizer does not skip. */
-const TOKENIZE_LOOP = /[\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
-
-function anyString(v: unknown, test: (s: string) => boolean): boolean {
-  if (typeof v === 'string') return test(v);
-  if (v === null || typeof v !== 'object') return false;
-  return Object.entries(v).some(([k, x]) => test(k) || anyString(x, test));
-}
-
-/**
- * TODO(wire/text.ts): `tokenize` loops forever, growing an array until V8
- * aborts the process, on a record value holding Unicode or vertical-tab /
- * form-feed whitespace (see THROWS.md). Cases whose records: hold such a
- * character are left out until it is fixed there.
- */
-export function hitsTokenizeLoop(files: Files): boolean {
-  return Object.values(files).some((t) => {
-    // Only a literal such character, or a YAML escape that could make one, needs the parse.
-    if (!TOKENIZE_LOOP.test(t) && !/\\[vfuxNU_LP]/.test(t)) return false;
-    let data: unknown;
-    try { data = parse(t, { uniqueKeys: false, maxAliasCount: 100, logLevel: 'silent' }); } catch { return false; }
-    return data !== null && typeof data === 'object' && anyString((data as Record<string, unknown>).records, (s) => TOKENIZE_LOOP.test(s));
-  });
-}

@@ -64,3 +64,12 @@ describe('occluded data below a delegation', () => {
     expect(r.additional).toContain('ns.lab.occ.test. 3600 IN A 192.0.2.53');
   });
 });
+
+describe('reverse zone names', () => {
+  it('an octet-aligned network with a zone: that is not its in-addr.arpa zone is a finding at zone:, and the file counts as failed', () => {
+    const r = loadYaml({ 'rev.yaml': 'soa: {rname: hostmaster@t.test, serial: 1}\nnameservers: [ns1.example.net., ns2.example.net.]\nreverse:\n  - network: 192.0.2.0/24\n    zone: 64/26.2.0.192.in-addr.arpa.\n' });
+    expect(r.problems.map((p) => `${p.severity} ${p.rule} ${p.line}:${p.col}`)).toEqual(['error reverse-zone 5:11']);
+    expect(r.problems[0]!.message).toBe('192.0.2.0/24 is on an octet boundary, so its zone is 2.0.192.in-addr.arpa., not 64/26.2.0.192.in-addr.arpa.');
+    expect(r.failed.map((f) => f.endsWith('rev.yaml'))).toEqual([true]);
+  });
+});

@@ -71,6 +71,12 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     origin = lowerName(z);
     const parent = alignedZone({ ...net, prefix: classless ? 24 : net.prefix, base: net.base & ~((1n << BigInt(net.bits - (classless ? 24 : net.prefix))) - 1n) })!;
     if (!isSubdomain(origin, parent)) { err(['zone'], 'reverse-zone', `zone ${nameToText(origin)} is not inside ${nameToText(parent)}, where the addresses of ${net.text} live`); return undefined; }
+    // An octet-aligned network's PTRs live at their in-addr.arpa names (RFC 1035 §3.5): its zone is that one.
+    const derived = alignedZone(net);
+    if (!classless && derived && nameKey(origin) !== nameKey(derived)) {
+      err(['zone'], 'reverse-zone', `${net.text} is on an octet boundary, so its zone is ${nameToText(derived)}, not ${nameToText(origin)}`, 'leave zone: out (it is for RFC 2317 classless networks, /25 to /32)');
+      return undefined;
+    }
   } else if (classless) {
     err(['network'], 'reverse-zone', `${net.text} is not on an octet boundary: give zone: as the ISP's CNAMEs point (RFC 2317), e.g. zone: ${nameToText([`${Number(net.base & 255n)}/${net.prefix}`, ...alignedZone({ ...net, prefix: 24, base: net.base & ~255n })!])}`);
     return undefined;

@@ -8,7 +8,6 @@ import { pino, type Logger } from 'pino';
 import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { exportZone } from '../zone/export.js';
-import { Catalog } from '../zone/zone.js';
 import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
 import { runImport } from './import.js';
@@ -89,15 +88,14 @@ async function serve(dirs: string[], values: Record<string, unknown>): Promise<n
     }
   });
   const reload = () => {
-    const next = loadZones(dirs);
+    // A zone that fails keeps its last good copy, so one typo takes nothing down; the
+    // loader certifies the fresh zones over exactly the set that will be served.
+    const next = loadZones(dirs, { previous: loaded });
     logLoad(log, next, loaded);
-    // A file that failed keeps its last good zone (by file), so one typo takes nothing down.
-    // A zone that failed to load keeps its last good copy (by zone, since one file may hold several).
-    const fresh = new Set(next.zones.map((z) => nameToText(z.zone.origin)));
-    const kept = loaded.zones.filter((z) => next.failed.includes(z.file) && !fresh.has(nameToText(z.zone.origin)));
+    const kept = next.kept;
     if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
     const zones = [...next.zones, ...kept];
-    loaded = { ...next, zones, catalog: new Catalog(zones.map((z) => z.zone)) };
+    loaded = { ...next, zones, kept: [] };
     server.setCatalog(loaded.catalog);
     log.info({ zones: loaded.zones.length }, 'reloaded');
   };

@@ -1,6 +1,6 @@
 /**
  * CAA property tags and issuers (RFC 8659), SOA timers (RFC 1912 §2.2), and
- * RRsets too large for one UDP answer.
+ * RRsets too large for one UDP answer, or for any answer.
  */
 import { nameToText, wireLength } from '../util/name.js';
 import { EDNS_UDP_SIZE } from '../query/respond.js';
@@ -14,7 +14,11 @@ const RULES: RuleInfo[] = [
   { id: 'caa-issuer', severity: 'error', rfc: 'RFC 8659 §4.2', summary: 'a CAA issue/issuewild/issuemail value does not start with a CA domain name (e.g. "letsencrypt" without a dot)' },
   { id: 'soa-timers', severity: 'warning', rfc: 'RFC 1912 §2.2', summary: 'SOA refresh, retry, expire or minimum outside the usual ranges (1200-43200, 120-7200, 1209600-2419200, at most 86400)' },
   { id: 'rrset-size', severity: 'warning', rfc: 'RFC 9715 §3.2', summary: `an RRset whose answer exceeds ${EDNS_UDP_SIZE} octets with EDNS: always truncated over UDP, clients retry over TCP` },
+  { id: 'rrset-too-large', severity: 'error', rfc: 'RFC 1035 §4.2.2', summary: 'an RRset whose answer exceeds 65535 octets, the largest DNS message: it cannot be served over UDP or TCP' },
 ];
+
+/** RFC 1035 §4.2.2: a TCP message is prefixed by a two-octet length. */
+const MAX_MESSAGE = 65535;
 
 /** RFC 8659 §4.2-4.4, RFC 9495 (issuemail), and the CA/Browser Forum's issuevmc, contactemail, contactphone. */
 const CAA_TAGS = new Set(['issue', 'issuewild', 'iodef', 'issuemail', 'issuevmc', 'contactemail', 'contactphone']);
@@ -93,6 +97,11 @@ function checkSize(ctx: LintContext): void {
   for (const rs of ctx.records) {
     const size = answerSize(rs.owner, rs.rdatas);
     if (size <= EDNS_UDP_SIZE) continue;
+    if (size > MAX_MESSAGE) {
+      ctx.report('rrset-too-large', { rrset: rs }, `${nameToText(rs.owner)} ${typeToText(rs.type)}: ${rs.rdatas.length} records make an answer of about ${size} octets, over the ${MAX_MESSAGE} of any DNS message: every query gets a truncated, empty answer, over TCP too`,
+        'publish fewer or shorter records at this name');
+      continue;
+    }
     ctx.report('rrset-size', { rrset: rs }, `${nameToText(rs.owner)} ${typeToText(rs.type)}: ${rs.rdatas.length} records make an answer of about ${size} octets, over the ${EDNS_UDP_SIZE} of an EDNS UDP reply: every UDP query gets a truncated answer and retries over TCP`,
       'fewer or shorter records at this name (e.g. move verification tokens to their own names), or accept the TCP retry');
   }

@@ -8,7 +8,7 @@ import type { ZoneModel } from '../config/model.js';
 import { type Name, lowerName, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, type Severity } from '../util/problem.js';
 import { classToText, TYPE, typeToText } from '../wire/constants.js';
-import { rdataToText, type Rdata } from '../wire/rdata.js';
+import { rdataTarget, rdataToText, type Rdata } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
 import { resolve, type Resolution } from '../query/resolve.js';
 import { Catalog, type Zone } from '../zone/zone.js';
@@ -99,6 +99,30 @@ export function unservedRRsets(view: LintView, z: LintZone): RRset[] {
     const answering = view.catalog.findZone(owner);
     return answering === z.zone && !(rs.type === TYPE.DS && owner.length === z.origin.length);
   });
+}
+
+/**
+ * Stored RRsets a closer zone of ours answers for instead (a child zone we
+ * also serve): `export` prints them and no resolver ever gets them. The
+ * delegation itself is not among them: the NS at the child's apex, its DS,
+ * and the glue (the A/AAAA of a name an NS record names).
+ */
+export function shadowedRRsets(view: LintView, z: LintZone): { rrset: RRset; by: Zone }[] {
+  const served = new Set(servedRRsets(view, z));
+  const nsTargets = new Set<string>();
+  const all = [...z.zone.walk()];
+  for (const rs of all) if (rs.type === TYPE.NS) for (const rd of rs.rdatas) { const t = rdataTarget(TYPE.NS, rd); if (t) nsTargets.add(nameKey(t)); }
+  const out: { rrset: RRset; by: Zone }[] = [];
+  for (const rs of all) {
+    if (served.has(rs)) continue;
+    const by = view.catalog.findZone(rs.owner);
+    if (!by || by === z.zone) continue;
+    const atApex = rs.owner.length === by.origin.length;
+    if (atApex && (rs.type === TYPE.NS || rs.type === TYPE.DS)) continue;
+    if ((rs.type === TYPE.A || rs.type === TYPE.AAAA) && nsTargets.has(nameKey(rs.owner))) continue;
+    out.push({ rrset: rs, by });
+  }
+  return out;
 }
 
 export class LintContext {

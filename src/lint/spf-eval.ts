@@ -107,6 +107,9 @@ interface Voids { n: number }
 /** RFC 7208 §4.6.4: more than two void lookups make the evaluation a permerror. */
 const VOID_LIMIT = 2;
 
+/** RFC 7208 §4.6.4: the mx mechanism of a domain with more than 10 MX records is a permerror. */
+export const MAX_MX = 10;
+
 /**
  * check_host() for `addr` at `domain` through our zones only; 'unknown' when
  * it needs anything we cannot see. Void lookups are counted as a receiver
@@ -134,8 +137,10 @@ export function evaluate(ctx: LintContext, domain: Name, terms: Term[], addr: Ad
         const f = resolve(ctx, name, TYPE.MX);
         if (f.kind === 'void') voids.n++;
         if (f.kind !== 'found') { match = f.kind === 'void' ? false : 'unknown'; break; }
+        // §4.6.4: more than 10 MX records is a permerror (pyspf: "More than 10 MX records returned").
+        if (f.rrset.rdatas.length > MAX_MX) return 'permerror';
         match = false;
-        for (const rd of f.rrset.rdatas.slice(0, 10)) {
+        for (const rd of f.rrset.rdatas) {
           const host = rdataTarget(TYPE.MX, rd);
           if (!host || host.length === 0) continue;
           const r = nameMatches(ctx, host, t, addr, voids);

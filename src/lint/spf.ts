@@ -12,7 +12,7 @@ import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import { type LintContext, type LintModule, type RuleInfo, txtStrings } from './rule.js';
 import { isSpfText, parseSpf, type Mechanism, type Term } from './spf-syntax.js';
-import { evaluated, redirectOf, resolve, specName, target } from './spf-eval.js';
+import { evaluated, MAX_MX, redirectOf, resolve, specName, target } from './spf-eval.js';
 import { lintHosts, SPF_HOST_RULES } from './spf-hosts.js';
 
 export { parseSpf, isSpfText, type Term } from './spf-syntax.js';
@@ -22,7 +22,7 @@ export { parseSpf, isSpfText, type Term } from './spf-syntax.js';
 const RULES: RuleInfo[] = [
   { id: 'spf-multiple', severity: 'error', rfc: 'RFC 7208 §4.5', summary: 'more than one v=spf1 TXT record at one name (permerror)' },
   { id: 'spf-syntax', severity: 'error', rfc: 'RFC 7208 §12', summary: 'an SPF term does not parse, a macro is malformed, or redirect/exp appears twice' },
-  { id: 'spf-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 10 DNS-querying terms, counted through includes into our zones, or an include loop' },
+  { id: 'spf-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 10 DNS-querying terms, counted through includes into our zones, an include loop, or an mx mechanism at a domain with more than 10 MX records' },
   { id: 'spf-void-lookups', severity: 'error', rfc: 'RFC 7208 §4.6.4', summary: 'more than 2 lookups into our zones that find no such name or no record, counted per address family of the sender (a host with only an A record is a void lookup for IPv6 senders)' },
   { id: 'spf-include-none', severity: 'error', rfc: 'RFC 7208 §5.2', summary: 'an include or redirect into our zones finds no SPF record (permerror)' },
   { id: 'spf-ptr', severity: 'warning', rfc: 'RFC 7208 §5.5', summary: 'the ptr mechanism SHOULD NOT be used' },
@@ -48,6 +48,8 @@ interface Count {
   /** Per record visited, in order: where it is and how many lookups its own terms make. */
   chain: { label: string; own: number }[];
   loop?: string[];
+  /** mx mechanisms whose domain has more than 10 MX records (§4.6.4: permerror). */
+  mx: string[];
 }
 
 /** Void lookups of the address questions about `name`, per family. */
@@ -82,7 +84,8 @@ function count(ctx: LintContext, owner: Name, terms: Term[], label: string, stac
       const mx = resolve(ctx, name, TYPE.MX);
       if (mx.kind === 'void') both(`${desc}: ${nameToText(name)} has no MX`);
       // §4.6.4: the addresses of at most 10 MX hosts are looked up, each a lookup that may be void.
-      if (mx.kind === 'found') for (const rd of mx.rrset.rdatas.slice(0, 10)) { const h = rdataTarget(TYPE.MX, rd); if (h?.length) addressVoids(ctx, h, desc, acc); }
+      if (mx.kind === 'found' && mx.rrset.rdatas.length > MAX_MX) acc.mx.push(`${desc}: ${nameToText(name)} has ${mx.rrset.rdatas.length} MX records`);
+      else if (mx.kind === 'found') for (const rd of mx.rrset.rdatas) { const h = rdataTarget(TYPE.MX, rd); if (h?.length) addressVoids(ctx, h, desc, acc); }
     } else if (t.name === 'exists') {
       // §5.7: exists always asks for A, whatever the connection's address family.
       if (resolve(ctx, name, TYPE.A).kind === 'void') both(`${desc}: ${nameToText(name)} has no A`);
@@ -126,13 +129,16 @@ function lintRecord(ctx: LintContext, rs: RRset, index: number, octets: number, 
   }
 
   // §4.6.4: at most 10 DNS-querying terms and 2 void lookups in the whole evaluation.
-  const acc: Count = { lookups: 0, voids: { 4: [], 6: [] }, chain: [] };
+  const acc: Count = { lookups: 0, voids: { 4: [], 6: [] }, chain: [], mx: [] };
   count(ctx, owner, terms, nameToText(owner), [nameKey(owner)], acc);
   if (acc.loop) {
     ctx.report('spf-lookups', where, `include loop: ${acc.loop.join(' → ')}; evaluation recurses until the 10-lookup limit (permerror)`, 'break the loop');
   } else if (acc.lookups > 10) {
     const chain = acc.chain.filter((c) => c.own > 0).map((c) => `${c.own} in ${c.label}`).join(', ');
     ctx.report('spf-lookups', where, `${acc.lookups} terms that cost DNS lookups (include, a, mx, ptr, exists, redirect); the limit is 10 (permerror): ${chain}`, 'replace a/mx/include with ip4:/ip6: networks (mail: spf: hosts: inlines addresses)');
+  }
+  for (const m of acc.mx) {
+    ctx.report('spf-lookups', where, `${m}; the mx mechanism of a domain with more than 10 MX records is a permerror`, 'list at most 10 MX hosts, or authorize them with ip4:/ip6: (mail: spf: inlines the hosts of this zone) instead of mx');
   }
   const [v4, v6] = [acc.voids[4], acc.voids[6]];
   if (v4.length > 2 || v6.length > 2) {

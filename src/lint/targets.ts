@@ -76,20 +76,22 @@ function shown(t: Name, r: { wildcard?: Name; cname?: RRset }): string {
  * wildcard deeper down, like `*.lab`, was written for such names);
  * otherwise undefined.
  */
-export function forgottenDotOf(ctx: LintContext, t: Name): string | undefined {
-  const meant = forgottenDot(t, ctx.zone.origin);
+export function forgottenDotOf(ctx: LintContext, t: Name, origin: Name = ctx.zone.origin): string | undefined {
+  const meant = forgottenDot(t, origin);
   if (!meant) return undefined;
   const r = ctx.ask(t, TYPE.ANY);
-  const catchAll = r.kind === 'success' && r.outcome?.wildcard?.length === ctx.zone.origin.length + 1;
+  const catchAll = r.kind === 'success' && r.outcome?.wildcard?.length === (r.zone?.origin.length ?? -2) + 1;
   return r.kind === 'nxdomain' || catchAll ? meant : undefined;
 }
 
 /** Reports the forgotten dot of a record's target instead of its symptom (no address, no such name); true when it did. */
 function reportForgottenDot(ctx: LintContext, rs: RRset, i: number, t: Name): boolean {
-  const meant = forgottenDotOf(ctx, t);
-  if (!meant) return false;
+  // Only a name written without its dot can have lost it: the RDATA remembers the origin appended.
+  const origin = rs.rdatas[i]?.relativeTo;
+  const meant = origin && forgottenDotOf(ctx, t, origin);
+  if (!origin || !meant) return false;
   const what = typeToText(rs.type);
-  ctx.report('trailing-dot', { rrset: rs, index: i }, `${what} target ${nameToText(t)} is ${meant} with ${nameToText(ctx.zone.origin)} appended: it was written without its trailing dot`,
+  ctx.report('trailing-dot', { rrset: rs, index: i }, `${what} target ${nameToText(t)} is ${meant} with ${nameToText(origin)} appended: it was written without its trailing dot`,
     `write ${meant} (with the final dot) for a name outside the zone`);
   return true;
 }
@@ -114,10 +116,13 @@ function checkTarget(ctx: LintContext, rs: RRset, i: number, t: Name): void {
     return;
   }
   if (r.unknown && !r.glue) return; // not ours, or the child's data: unknown here
-  if (!isSubdomain(t, ctx.zone.origin) || r.addressed || r.glue || ctx.tainted(t)) return;
+  // Answered by a zone of ours (this one or another we serve): no address there means no delivery.
+  if (r.addressed || r.glue || ctx.tainted(t)) return;
   const why = r.nxdomain ? 'does not exist' : r.wildcard ? 'has no A or AAAA' : 'exists but has no A or AAAA';
-  ctx.report(`${rule}-target`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} ${why} in ${nameToText(ctx.zoneOf(t)?.origin ?? ctx.zone.origin)}`,
-    `add it under hosts:, e.g. ${t[0]}: {ipv4: 192.0.2.25}`);
+  const zone = ctx.zoneOf(t) ?? ctx.zone;
+  const elsewhere = zone !== ctx.zone ? ` in ${zone.model.file} (zone ${nameToText(zone.origin)})` : '';
+  ctx.report(`${rule}-target`, { rrset: rs, index: i }, `${what} target ${shown(t, r)} ${why} in ${nameToText(zone.origin)}, which we serve`,
+    `add it under hosts:${elsewhere}, e.g. ${t[0]}: {ipv4: 192.0.2.25}`);
 }
 
 function checkMx(ctx: LintContext, rs: RRset): void {

@@ -109,7 +109,8 @@ export function resolve(catalog: Catalog, name: Name, qtype: number, written: Na
       return res;
     }
     const key = nameKey(target);
-    seen ??= new Set<string>();
+    // The query name counts as seen: a chain back to it is a loop, and no RRset is written twice (RFC 2181 §5).
+    seen ??= new Set<string>([nameKey(qname)]);
     if (seen.has(key) || restart === MAX_RESTARTS) { res.kind = 'servfail'; return res; }
     seen.add(key);
     lname = target;

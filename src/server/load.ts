@@ -16,7 +16,8 @@ import type { Resolution } from '../query/resolve.js';
 import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
 import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
-import { unservedRRsets } from '../lint/rule.js';
+import { shadowedRRsets, unservedRRsets } from '../lint/rule.js';
+import { madeByHelper } from '../wire/rrset.js';
 import { TYPE, typeToText } from '../wire/constants.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
@@ -47,6 +48,8 @@ export interface LoadResult {
   failed: string[];
   /** Findings a zone's lint.ignore silenced, with the reason. */
   silenced: Silenced[];
+  /** On reload (`previous` given): the last good copies that keep serving for zones that failed; in `catalog` too. */
+  kept: LoadedZone[];
 }
 
 export function zoneFiles(path: string): string[] {
@@ -72,6 +75,8 @@ interface Pending {
 export interface LoadOptions {
   /** Sees every question the lint asks and its answer (for the test that the server answers the same). */
   observe?: (r: Resolution) => void;
+  /** The load being replaced (SIGHUP): a zone that fails keeps its copy from there, and the rest is certified with it. */
+  previous?: LoadResult;
 }
 
 const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
@@ -148,7 +153,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const rrsetsOf = pending.map((p) => p.collector.rrsets());
   pending.forEach((p, i) => { p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsetsOf[i]!), silenced)); });
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
-  const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname']);
+  const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname', 'shadowed']);
   const seenModels = new Set<ZoneModel>();
   for (const p of pending) {
     if (seenModels.has(p.model)) continue;
@@ -182,23 +187,30 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   // 7. The lint, over that snapshot and through the server's lookup: every
   //    zone that could be built is in it, so checks that follow names across
   //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
-  const lintRound = (): { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] } => {
+  /** Lints the zones given (with the pending zone each belongs to, none for a last good copy kept from before). */
+  const lintRound = (entries: { p?: Pending; lz: LintZone }[]): { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] } => {
     const found = new Map<Pending, Problem[]>(pending.map((p) => [p, []]));
     const quiet: Silenced[] = [];
     const unowned: Problem[] = [];
-    const lintIn = pending.filter((p) => built.has(p));
-    const lintZonesIn: LintZone[] = lintIn.map((p) => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy }));
+    const lintZonesIn = entries.map((e) => e.lz);
     const view = lintView(lintZonesIn, opts.observe);
     const lint = lintZones(view);
     quiet.push(...lint.silenced);
-    lintIn.forEach((p, i) => {
+    entries.forEach(({ p }, i) => {
+      if (!p) return;
       found.get(p)!.push(...lint.findings[i]!);
+      for (const { rrset: rs, by } of shadowedRRsets(view, lintZonesIn[i]!)) {
+        const s = rs.sources[0];
+        const helper = madeByHelper(s);
+        found.get(p)!.push(...applyIgnores(p.model, [problem(s ?? { file: p.file, line: 1, col: 1 }, 'shadowed', `${nameToText(rs.owner)} ${typeToText(rs.type)}${helper ? ` (made by ${s!.helper})` : ''} is never served: the zone ${nameToText(by.origin)}, which we also serve, answers for that name`,
+          helper ? `publish it in ${nameToText(by.origin)}, or stop serving that zone` : `move it to the zone ${nameToText(by.origin)}`, helper ? 'error' : 'warning')], quiet));
+      }
       for (const rs of unservedRRsets(view, lintZonesIn[i]!)) {
         const s = rs.sources[0];
         found.get(p)!.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
       }
     });
-    const reverses: ReverseInfo[] = lintIn.flatMap((p, i) => (p.reverseInfo ? [{ lint: lintZonesIn[i]!, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
+    const reverses: ReverseInfo[] = entries.flatMap(({ p, lz }) => (p?.reverseInfo ? [{ lint: lz, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
     for (const x of checkFcrdns(view, reverses)) {
       // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
       const owner = pending.find((p) => p.file === x.file);
@@ -209,16 +221,38 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     return { found, silenced: quiet, unowned };
   };
 
+  const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
+  const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
+
   // 8. A reverse zone that the lint fails takes the forward side of its generic
   //    names with it; the zones that lose it are built and linted again, so
   //    what is certified is what is served (a few rounds at most: each one
   //    only removes synthesizers).
   let round: ReturnType<typeof lintRound>;
+  let kept: LoadedZone[] = [];
   for (let n = 0; ; n++) {
     built.clear();
     pending.forEach((p, i) => { p.problems = [...before.get(p)!, ...build(p, i)]; });
-    round = lintRound();
+    round = lintRound(pending.filter((p) => built.has(p)).map((p) => ({ p, lz: lintZoneOf(p) })));
     for (const p of pending) p.problems.push(...round.found.get(p)!);
+    // On reload, the zones that fail keep serving their last good copy: the
+    // fresh zones are certified again over exactly the set that will be
+    // served, and one that now fails (it counted on the new copy of a zone
+    // that keeps its old one) keeps its own last good copy too.
+    if (opts.previous) {
+      for (let k = 0; k <= pending.length; k++) {
+        const fresh = pending.filter((p) => built.has(p) && !hasError(p));
+        const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
+        const gone = failedFiles();
+        kept = opts.previous.zones.filter((z) => gone.has(z.file) && !freshKeys.has(nameKey(z.zone.origin)));
+        const b = lintRound([
+          ...fresh.map((p) => ({ p, lz: lintZoneOf(p) })),
+          ...kept.map((z) => ({ lz: { origin: z.zone.origin, zone: z.zone, model: z.model, reverse: z.reverse, mtaStsPolicy: z.artifacts.mtaStsPolicy } })),
+        ]);
+        for (const p of fresh) p.problems = [...before.get(p)!, ...b.found.get(p)!];
+        if (!fresh.some(hasError)) break;
+      }
+    }
     let changed = false;
     for (const [target, from] of attached) {
       const gone = from.filter((r) => hasError(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
@@ -241,7 +275,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
     if (hasError(p) && !failed.includes(p.file)) failed.push(p.file);
   }
-  const catalog = new Catalog(zones.map((z) => z.zone));
+  const catalog = new Catalog([...zones, ...kept].map((z) => z.zone));
   const order = new Map(sortProblems(silenced.map((x) => x.problem)).map((x, i) => [x, i]));
-  return { catalog, zones, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };
+  return { catalog, zones, kept, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };
 }

@@ -3,7 +3,7 @@ import { type Name, isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem } from '../util/problem.js';
 import { TYPE, typeToText } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
-import type { RRset, Source } from '../wire/rrset.js';
+import { madeByHelper, type RRset, type Source } from '../wire/rrset.js';
 
 function at(s: readonly Source[]) {
   const first = s[0] ?? { file: '?', line: 1, col: 1 };
@@ -49,7 +49,10 @@ export function checkZone(origin: Name, rrsets: readonly RRset[]): Problem[] {
     const glue = (rs.type === TYPE.A || rs.type === TYPE.AAAA) && nsTargets.has(nameKey(rs.owner));
     if (cut && !glue) {
       const what = rs.type === TYPE.A || rs.type === TYPE.AAAA ? ', and no NS record names it, so it is not glue either' : '';
-      problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} ${typeToText(rs.type)} is below the delegation ${nameToText(cut)}${what}: it will never be served (RFC 1034 §4.2.1)`, 'move it to the child zone', 'warning'));
+      // A record an intent helper made (a DKIM key, DMARC, SPF) is one the user counts on and cannot see: an error.
+      const helper = madeByHelper(rs.sources[0]);
+      problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} ${typeToText(rs.type)}${helper ? ` (made by ${rs.sources[0]!.helper})` : ''} is below the delegation ${nameToText(cut)}${what}: it will never be served (RFC 1034 §4.2.1)`,
+        helper ? 'publish it in the child zone, or remove the delegation' : 'move it to the child zone', helper ? 'error' : 'warning'));
     }
     if (rs.type === TYPE.NS && rs.owner.length > origin.length && byOwner.get(nameKey(rs.owner))!.some((o) => o.type !== TYPE.NS && o.type !== TYPE.DS)) {
       problems.push(problem(at(rs.sources), 'occluded', `${nameToText(rs.owner)} is a delegation; other data there is hidden by the zone cut (RFC 1034 §4.2.1)`, 'move that data into the child zone', 'warning'));

@@ -4,7 +4,7 @@
  * Anything not in the table is still publishable as RFC 3597 `\# len hex`.
  */
 import { isIP } from 'node:net';
-import { type Name, nameToText, nameToWire, parseName } from '../util/name.js';
+import { type Name, isAbsolute, nameToText, nameToWire, parseName } from '../util/name.js';
 import { parseDuration } from '../util/ttl.js';
 import { TYPE, typeFromText, typeToText } from './constants.js';
 import { charStringOctets, charStringToText, tokenize } from './text.js';
@@ -17,6 +17,8 @@ export interface Rdata {
   parts: RdataPart[];
   /** Uncompressed wire RDATA: for equality, ordering and size. */
   wire: Buffer;
+  /** The origin appended to a name in it that was written relative (for the forgotten-trailing-dot lint). */
+  relativeTo?: Name;
 }
 
 export class RdataError extends Error {
@@ -45,8 +47,12 @@ function need(tokens: string[], n: number, shape: string): void {
   if (tokens.length !== n) throw new RdataError(`expected ${n} field${n === 1 ? '' : 's'} (${shape}), got ${tokens.length}`);
 }
 
+/** Set while parseRdata runs: the origin appended to a name written relative in the RDATA (RFC 1035 §5.1). */
+let sawRelative: Name | undefined;
+
 function name(tok: string | undefined, origin: Name): Name {
   if (tok === undefined) throw new RdataError('missing domain name');
+  if (tok !== '@' && !isAbsolute(tok)) sawRelative = origin;
   try { return parseName(tok, origin); } catch (e) { throw new RdataError((e as Error).message); }
 }
 
@@ -195,6 +201,7 @@ export function wireOf(parts: RdataPart[]): Buffer {
 
 export function parseRdata(type: number, tokens: string[], origin: Name): Rdata {
   let parts: RdataPart[];
+  sawRelative = undefined;
   if (tokens[0] === '\\#') {
     parts = parseGeneric(tokens);
     const codec = CODECS.get(type);
@@ -213,7 +220,7 @@ export function parseRdata(type: number, tokens: string[], origin: Name): Rdata 
   }
   const wire = wireOf(parts);
   if (wire.length > 65535) throw new RdataError(`RDATA is ${wire.length} octets; the limit is 65535`);
-  return { parts, wire };
+  return sawRelative ? { parts, wire, relativeTo: sawRelative } : { parts, wire };
 }
 
 /** Target name for additional-section processing, when the type has one. */

@@ -11,6 +11,14 @@ export interface Source {
   helper: string;
 }
 
+/** Helpers whose records the user wrote themselves (name and all); every other helper derives a name from intent. */
+const WRITTEN = new Set(['records', 'hosts', 'soa', 'nameservers']);
+
+/** True when an intent helper (mail:, caa:, tlsa:, reverse:) made the record, so its owner is one the user never wrote. */
+export function madeByHelper(s: Source | undefined): boolean {
+  return !!s && !WRITTEN.has(s.helper);
+}
+
 /** All records of one owner, type and class (RFC 2181 §5), pre-encoded. */
 export interface RRset {
   /** Lower-cased, absolute (enforced by makeRRset and Zone.build). */

@@ -79,6 +79,12 @@ describe('rrset-size', () => {
     expect(lint(zone(['records:', `  big: {type: TXT, values: ${strings(5)}}`]))).toEqual(['warning rrset-size 6']);
   });
 
+  it('one over 65535 octets, more than any DNS message holds, is an error (rrset-too-large)', () => {
+    // 12 + 16 + 250 × 263 + 11 = 65789: not even TCP can carry it (RFC 1035 §4.2.2).
+    expect(lint(zone(['records:', `  big: {type: TXT, values: ${strings(250)}}`]))).toEqual(['error rrset-too-large 6']);
+    expect(lint(zone(['records:', `  big: {type: TXT, values: ${strings(248)}}`]))).toEqual(['warning rrset-size 6']);
+  });
+
   it('one that fits is fine', () => {
     // 12 + 16 + 4 × 263 + 11 = 1091
     expect(lint(zone(['records:', `  big: {type: TXT, values: ${strings(4)}}`]))).toEqual([]);

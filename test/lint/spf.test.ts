@@ -199,3 +199,18 @@ describe('SPF questions follow the chain as resolvers do (review cases)', () => 
     expect(r.problems.filter((p) => p.rule === 'spf-lookups').map((p) => p.message)).toEqual([expect.stringMatching(/^11 terms .*10 in _spf\.example\.com\./)]);
   });
 });
+
+describe('mx with more than 10 MX records (RFC 7208 §4.6.4)', () => {
+  it('is a permerror: spf-lookups at the record, and spf-intent for the MX host it fails', () => {
+    const hosts = Array.from({ length: 10 }, (_, i) => `  m${i + 1}: {ipv4: 192.0.2.${i + 1}}`).join('\n');
+    const mx = ['{host: mx1.b.test., preference: 5}', ...Array.from({ length: 10 }, (_, i) => `{host: m${i + 1}, preference: ${(i + 1) * 10}}`)].join(', ');
+    const r = loadYaml({
+      'a.test.yaml': `zone: a.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n${hosts}\nmail:\n  mx: [${mx}]\n  spf: {mx: true}\n`,
+      'b.test.yaml': 'zone: b.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  mx1: {ipv4: 198.51.100.1}\n',
+    });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule}: ${p.message}`)).toEqual([
+      'spf-lookups: mx (at a.test.): a.test. has 11 MX records; the mx mechanism of a domain with more than 10 MX records is a permerror',
+      'spf-intent: mx1.b.test. is named by mail: spf:, but the published SPF record fails its mail: 198.51.100.1 gets permerror',
+    ]);
+  });
+});

@@ -278,3 +278,27 @@ describe('targets resolved as a resolver would (review cases)', () => {
     expect(child.problems.filter((p) => p.rule === 'occluded')).toEqual([]);
   });
 });
+
+describe('second review cases', () => {
+  const HEAD = 'zone: a.test.\nnameservers: [ns1.example.net., ns2.example.net.]\n';
+  const errors = (r: LoadResult) => r.problems.filter((p) => p.severity === 'error').map((p) => `${basename(p.file)} ${p.rule} ${p.line}`);
+  it('an MX or SRV target that does not exist in another zone we serve is an error there too', () => {
+    const r = load({
+      'a.test.yaml': HEAD + "mail:\n  mx: [mxx.b.test.]\nrecords:\n  _submission._tcp: {type: SRV, value: '0 1 587 smtpx.b.test.'}\n",
+      'b.test.yaml': 'zone: b.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  mx1: {ipv4: 198.51.100.1}\n',
+    });
+    expect(errors(r)).toEqual(['a.test.yaml mx-target 4', 'a.test.yaml srv-target 6']);
+    expect(r.problems.find((p) => p.rule === 'mx-target')!.hint).toMatch(/^add it under hosts: in .*b\.test\.yaml \(zone b\.test\.\)/);
+  });
+
+  it('names written with their trailing dot are never a forgotten dot, whatever their labels', () => {
+    expect(errors(load({ 'a.test.yaml': HEAD + "hosts:\n  mail: {ipv4: 192.0.2.25}\nmail:\n  mx: [mail, mail.fr.a.test.]\nrecords:\n  shop: {type: CNAME, value: shop.fr.a.test.}\n" })))
+      .toEqual(['a.test.yaml mx-target 6']);
+  });
+
+  it('in a reverse entry: a PTR target and a generic name written relative to the file\'s zone without their dot', () => {
+    const r = load({ 'example.com.yaml': 'zone: example.com.\nnameservers: [ns1.example.net., ns2.example.net.]\nreverse:\n  - network: 192.0.2.0/24\n    ptr: {192.0.2.1: gw.example.com}\n    generic: {name: \'ip-{dashed}.pool.example.com\', forward: false}\n' });
+    expect(errors(r)).toEqual(['example.com.yaml trailing-dot 5', 'example.com.yaml trailing-dot 6']);
+    expect(r.problems.find((p) => p.rule === 'trailing-dot' && p.line === 5)!.message).toBe('PTR target gw.example.com.example.com. is gw.example.com. with example.com. appended: it was written without its trailing dot');
+  });
+});

@@ -73,3 +73,27 @@ describe('reverse zone names', () => {
     expect(r.failed.map((f) => f.endsWith('rev.yaml'))).toEqual([true]);
   });
 });
+
+describe('records a helper made that are never served', () => {
+  const A = 'zone: a.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nmail:\n  mx: [mx1.example.net., mx2.example.net.]\n  dkim: {sel1: {key: 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=}}\n';
+  const CHILD = 'zone: _domainkey.a.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  old: {type: TXT, value: "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}\n';
+  it('a DKIM key in a zone whose _domainkey is a child zone we also serve is an error (shadowed)', () => {
+    const r = loadYaml({ 'a.test.yaml': A, '_domainkey.a.test.yaml': CHILD });
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule} ${p.line}: ${p.message}`)).toEqual([
+      'shadowed 5: sel1._domainkey.a.test. TXT (made by mail.dkim) is never served: the zone _domainkey.a.test., which we also serve, answers for that name',
+    ]);
+  });
+
+  it('a hand-written record shadowed the same way is a warning; the delegation and its glue are not shadowed', () => {
+    const r = loadYaml({
+      'a.test.yaml': 'zone: a.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  x.sub: {type: TXT, value: old}\n  sub: {type: NS, values: [ns.sub, ns2.example.net.]}\n  ns.sub: {type: A, value: 192.0.2.53}\n',
+      'sub.a.test.yaml': 'zone: sub.a.test.\nnameservers: [ns.sub.a.test., ns2.example.net.]\nhosts:\n  ns: {ipv4: 192.0.2.53}\n',
+    });
+    expect(r.problems.filter((p) => p.rule === 'shadowed' || p.rule === 'occluded').map((p) => `${p.severity} ${p.rule} ${p.line}`)).toEqual(['warning occluded 4', 'warning shadowed 4']);
+  });
+
+  it('a helper record below a delegation is an error (occluded), not a warning', () => {
+    const r = loadYaml({ 'a.test.yaml': A + "records:\n  _domainkey: {type: NS, values: [ns1.example.net., ns2.example.net.]}\n" });
+    expect(r.problems.filter((p) => p.rule === 'occluded').map((p) => `${p.severity} ${p.line}`)).toEqual(['error 5']);
+  });
+});

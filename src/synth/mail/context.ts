@@ -1,7 +1,7 @@
 /** What every intent helper needs: the model, the collector, names and places. */
 import type { ZoneModel } from '../../config/model.js';
 import type { Path } from '../../config/source.js';
-import { type Name, NameError, parseName, lowerName, nameToText, isSubdomain, nameKey } from '../../util/name.js';
+import { type Name, NameError, isAbsolute, parseName, lowerName, nameToText, isSubdomain, nameKey } from '../../util/name.js';
 import { type At, type Problem, problem } from '../../util/problem.js';
 import { TYPE } from '../../wire/constants.js';
 import type { Rdata } from '../../wire/rdata.js';
@@ -36,6 +36,15 @@ export class IntentContext {
       this.error(path, 'name', `"${ref}": ${(e as NameError).message}`);
       return undefined;
     }
+  }
+
+  /**
+   * The token to write in RDATA for a host reference: as written when it is
+   * relative (so the record remembers it was, for the trailing-dot lint),
+   * else the name in full. Both parse to the same name.
+   */
+  token(ref: string, name: Name): string {
+    return ref !== '' && ref !== '@' && !isAbsolute(ref) ? ref : nameToText(name);
   }
 
   /** Relative form for messages: "mail" for mail.example.com. */

@@ -39,7 +39,7 @@ export function synthesizeMx(ctx: IntentContext): MxTarget[] | 'none' | undefine
     if (!name) return;
     targets.push({ name, preference });
     // One add per target, so a problem with a target points at its own place.
-    ctx.add(ctx.origin, TYPE.MX, [[String(preference), ctx.text(name)]], path, 'mail.mx');
+    ctx.add(ctx.origin, TYPE.MX, [[String(preference), ctx.token(ref, name)]], path, 'mail.mx');
   });
   return targets;
 }

@@ -33,7 +33,7 @@ export function synthesizeClientSrv(ctx: IntentContext): void {
     const o = typeof spec === 'string' ? { host: spec } : spec;
     const target = ctx.host(o.host, path);
     if (!target) continue;
-    ctx.add(owner, TYPE.SRV, [[String(o.priority ?? 0), String(o.weight ?? 1), String(o.port ?? port), ctx.text(target)]], path, 'mail.client_srv');
+    ctx.add(owner, TYPE.SRV, [[String(o.priority ?? 0), String(o.weight ?? 1), String(o.port ?? port), ctx.token(o.host, target)]], path, 'mail.client_srv');
   }
 }
 
@@ -44,10 +44,10 @@ export function synthesizeAutoconfig(ctx: IntentContext): void {
   const target = ctx.host(ac.host, [...path, 'host']);
   if (!target) return;
   // Thunderbird fetches https://autoconfig.<domain>/mail/config-v1.1.xml.
-  ctx.add(ctx.child('autoconfig'), TYPE.CNAME, [[ctx.text(target)]], path, 'mail.autoconfig');
+  ctx.add(ctx.child('autoconfig'), TYPE.CNAME, [[ctx.token(ac.host, target)]], path, 'mail.autoconfig');
   if (ac.autodiscover) {
     // Outlook tries autodiscover.<domain>, then the SRV record (port 443).
-    ctx.add(ctx.child('autodiscover'), TYPE.CNAME, [[ctx.text(target)]], path, 'mail.autoconfig');
-    ctx.add(ctx.child('_autodiscover', '_tcp'), TYPE.SRV, [['0', '1', '443', ctx.text(target)]], path, 'mail.autoconfig');
+    ctx.add(ctx.child('autodiscover'), TYPE.CNAME, [[ctx.token(ac.host, target)]], path, 'mail.autoconfig');
+    ctx.add(ctx.child('_autodiscover', '_tcp'), TYPE.SRV, [['0', '1', '443', ctx.token(ac.host, target)]], path, 'mail.autoconfig');
   }
 }

@@ -48,7 +48,7 @@ export function synthesizeMtaSts(ctx: IntentContext, mx: MxTarget[] | 'none' | u
   ctx.addTxt(ctx.child('_mta-sts'), `v=STSv1; id=${id}`, path, 'mail.mta_sts');
   if (sts.host !== undefined) {
     const target = ctx.host(sts.host, [...path, 'host']);
-    if (target) ctx.add(ctx.child('mta-sts'), TYPE.CNAME, [[ctx.text(target)]], path, 'mail.mta_sts');
+    if (target) ctx.add(ctx.child('mta-sts'), TYPE.CNAME, [[ctx.token(sts.host, target)]], path, 'mail.mta_sts');
   }
   return policy;
 }

@@ -12,6 +12,7 @@ import { MAX_TTL, parseDuration } from '../../util/ttl.js';
 import { TYPE } from '../../wire/constants.js';
 import type { NameSynthesizer } from '../../wire/rrset.js';
 import { rdataOrProblem, RRsetCollector, src } from '../records.js';
+import { forgottenDot } from '../../util/tld.js';
 import { ForwardGeneric, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
 import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, reverseLabels, within, type Network } from './network.js';
 
@@ -106,8 +107,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   };
   const collector = new RRsetCollector(origin, problems);
   const here = (p: (string | number)[], helper: string) => src(at(p), helper);
-  const add = (owner: Name, type: number, tokens: string[], p: (string | number)[], helper: string) => {
-    const rd = rdataOrProblem(type, tokens, origin, at(p), problems);
+  const add = (owner: Name, type: number, tokens: string[], p: (string | number)[], helper: string, relativeTo: Name = origin) => {
+    const rd = rdataOrProblem(type, tokens, relativeTo, at(p), problems);
     if (rd) collector.add(owner, type, ttl, [rd], here(p, helper), false);
   };
 
@@ -164,7 +165,8 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     if (!a || !ours(a.family, a.value)) { err(pp, 'reverse-ptr', `${addr} is not an address of ${net.text}${delegated.length ? ' outside its delegations' : ''}`); continue; }
     taken.add(a.value);
     const t = absolute(target, pp);
-    if (t) add(owner(a.value), TYPE.PTR, [t], pp, 'reverse.ptr');
+    // A target written relative is relative to the file's zone: written so, the record remembers it (trailing-dot lint).
+    if (t) add(owner(a.value), TYPE.PTR, [file.forward && !isAbsolute(target) ? target : t], pp, 'reverse.ptr', file.origin);
   }
 
   // PTRs from the forward hosts: exactly one claim per address.
@@ -209,7 +211,11 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
   if (e.generic) {
     const name = absoluteName(e.generic.name, ['generic', 'name']);
     const t = name === undefined ? undefined : parseTemplate(name, net.family);
-    if (t && 'error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
+    // The forgotten trailing dot (seed 002): 'ip-{dashed}.pool.example.com' in example.com's file is under pool.example.com.example.com.
+    const suffix = t && !('error' in t) ? t.suffix : undefined;
+    const meant = suffix && file.forward && !isAbsolute(e.generic.name) ? forgottenDot(suffix, file.origin) : undefined;
+    if (meant) err(['generic', 'name'], 'trailing-dot', `generic names under ${nameToText(suffix!)} are under ${meant} with ${nameToText(file.origin)} appended: the name was written without its trailing dot`, `end the name with a dot: '${e.generic.name}.'`);
+    else if (t && 'error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
     else if (t) {
       synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
       const generic = (v: bigint) => ours(net.family, v) && !taken.has(v);

@@ -52,10 +52,26 @@ export interface LoadResult {
   kept: LoadedZone[];
 }
 
-export function zoneFiles(path: string): string[] {
+const isZoneFile = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
+
+/**
+ * The zone files a path names: the file itself, or the *.yaml / *.yml files
+ * directly in a directory. A directory without any is an error (a typo in
+ * the path must not pass as "0 zones ok"); zone files in a subdirectory are
+ * not read, and a warning says so (keys/ and the like hold no zone files).
+ */
+export function zoneFiles(path: string, problems: Problem[] = []): string[] {
   const st = statSync(path);
-  if (st.isFile()) return [path];
-  return readdirSync(path).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort().map((f) => join(path, f));
+  if (!st.isDirectory()) return [path];
+  const entries = readdirSync(path, { withFileTypes: true });
+  const files = entries.filter((e) => !e.isDirectory() && isZoneFile(e.name)).map((e) => e.name).sort().map((f) => join(path, f));
+  for (const d of entries.filter((e) => e.isDirectory())) {
+    let inside: string[] = [];
+    try { inside = readdirSync(join(path, d.name)).filter(isZoneFile); } catch { /* unreadable: nothing to say about its files */ }
+    if (inside.length) problems.push(problem({ file: join(path, d.name), line: 1, col: 1 }, 'read', `${inside.length} zone file(s) in the subdirectory ${join(path, d.name)} are not read: only files directly in ${path} are`, `name ${join(path, d.name)} on the command line too, or move the files up`, 'warning'));
+  }
+  if (!files.length) problems.push(problem({ file: path, line: 1, col: 1 }, 'read', `no zone files (*.yaml, *.yml) in ${path}`, 'give the directory that holds the zone files, or a file'));
+  return files;
 }
 
 interface Pending {
@@ -87,7 +103,10 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const failed: string[] = [];
   let files: string[] = [];
   for (const p of paths) {
-    try { files = files.concat(zoneFiles(p)); } catch (e) { problems.push(problem({ file: p, line: 1, col: 1 }, 'read', (e as Error).message)); }
+    try { files = files.concat(zoneFiles(p, problems)); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      problems.push(problem({ file: p, line: 1, col: 1 }, 'read', code === 'ENOENT' ? `${p}: no such file or directory` : code === 'EACCES' ? `${p}: permission denied` : (e as Error).message));
+    }
   }
 
   // 1. Each file on its own: YAML, model, its own records.

@@ -1,0 +1,127 @@
+/**
+ * The verbs' command lines: each verb has its own usage and accepts only its
+ * own flags (POSIX/GNU conventions: `--help`/`-h` prints the verb's usage on
+ * stdout and exits 0 doing nothing else; an unknown flag or a missing value
+ * is a usage error, exit 2, with the verb's usage on stderr). A flag given
+ * replaces its default; repeatable flags (`--listen`) collect.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Verb {
+  /** 'serve', or 'dkim keygen' for a verb with a sub-verb. */
+  name: string;
+  usage: string;
+  options: Options;
+  /** How many positionals it takes at most (undefined: any number). */
+  maxPositionals?: number;
+  minPositionals?: number;
+}
+
+const DIRS = '[DIR|FILE ...]';
+
+export const VERBS: readonly Verb[] = [
+  {
+    name: 'serve',
+    usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--hide-version] [--identity TEXT]
+             [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
+  Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
+  repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
+  fatal, error, warn, info (default), debug, trace, silent. SIGHUP reloads.`,
+    options: {
+      listen: { type: 'string', multiple: true },
+      'log-level': { type: 'string' },
+      'hide-version': { type: 'boolean' },
+      identity: { type: 'string' },
+      'tcp-idle-timeout': { type: 'string' },
+      'tcp-max-connections': { type: 'string' },
+    },
+  },
+  {
+    name: 'check',
+    usage: `mailns check ${DIRS} [--format text|json] [--strict] [--verbose]
+  Validates and lints every zone. Findings go to stdout; exit 1 on errors
+  (--strict: on warnings too), 0 otherwise. --verbose shows what lint.ignore
+  silenced, with the reason.`,
+    options: { format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
+  },
+  {
+    name: 'export',
+    usage: `mailns export ${DIRS} [--zone NAME] [--annotate]
+mailns export ${DIRS} --mta-sts DOMAIN
+  Prints RFC 1035 zone files on stdout (--annotate: the file:line and helper of
+  each record in a comment), or the MTA-STS policy file to serve over HTTPS.
+  Findings go to stderr; exit 1 when a zone has errors or --zone names no zone.`,
+    options: { zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' } },
+  },
+  {
+    name: 'explain',
+    usage: `mailns explain DOMAIN ${DIRS}
+  Every record of the zone DOMAIN with the file:line and helper that made it.`,
+    options: {},
+    minPositionals: 1,
+  },
+  {
+    name: 'import',
+    usage: `mailns import FILE.zone [--origin NAME]
+  A BIND/NSD zone file as mailns YAML on stdout; what cannot be carried over is
+  reported on stderr. Exit 0: all carried over; 1: some records were not; 2: usage
+  error, or the file cannot be read.`,
+    options: { origin: { type: 'string' } },
+    minPositionals: 1,
+    maxPositionals: 1,
+  },
+  {
+    name: 'dkim keygen',
+    usage: `mailns dkim keygen --zone DOMAIN --selector NAME [--type rsa|ed25519] [--bits 2048]
+                   [--zone-dir zones] [--dir ZONE_DIR/keys] [--private-dir keys.private] [--force]
+  Writes a DKIM key pair: the private key (mode 0600) for the mail server, the
+  public key for the zone, and prints the YAML lines to add.`,
+    options: {
+      zone: { type: 'string' }, selector: { type: 'string' }, type: { type: 'string' }, bits: { type: 'string' },
+      'zone-dir': { type: 'string' }, dir: { type: 'string' }, 'private-dir': { type: 'string' }, force: { type: 'boolean' },
+    },
+    maxPositionals: 0,
+  },
+];
+
+export type Parsed =
+  | { kind: 'run'; verb: Verb; values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }
+  | { kind: 'help'; text: string }
+  | { kind: 'usage-error'; message: string; usage: string };
+
+/** The verb and its command line; `argv` without the program name. */
+export function parseCommandLine(argv: readonly string[], globalUsage: string): Parsed {
+  const [first, second, ...more] = argv;
+  const sub = first === 'dkim' ? VERBS.find((v) => v.name === `dkim ${second ?? ''}`) : undefined;
+  const verb = sub ?? VERBS.find((v) => v.name === first);
+  if (!verb && first === 'dkim') {
+    if (second === '--help' || second === '-h') return { kind: 'help', text: usageOf('dkim keygen') };
+    return { kind: 'usage-error', message: second === undefined ? 'mailns dkim: a sub-command is needed' : `mailns dkim: unknown sub-command "${second}"`, usage: usageOf('dkim keygen') };
+  }
+  if (!verb) return { kind: 'usage-error', message: first === undefined ? 'mailns: a command is needed' : `mailns: unknown command "${first}"`, usage: globalUsage };
+  const rest = sub ? more : argv.slice(1);
+  // --help/-h anywhere (before a lone --) prints the verb's usage and does nothing else.
+  const end = rest.indexOf('--');
+  if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h')) return { kind: 'help', text: verb.usage };
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...rest], options: verb.options, allowPositionals: true, strict: true });
+  } catch (e) {
+    return { kind: 'usage-error', message: `mailns ${verb.name}: ${cleanMessage((e as Error).message)}`, usage: verb.usage };
+  }
+  const n = parsed.positionals.length;
+  if (verb.minPositionals !== undefined && n < verb.minPositionals) return { kind: 'usage-error', message: `mailns ${verb.name}: missing ${verb.name === 'explain' ? 'DOMAIN' : 'FILE'}`, usage: verb.usage };
+  if (verb.maxPositionals !== undefined && n > verb.maxPositionals) return { kind: 'usage-error', message: `mailns ${verb.name}: unexpected argument "${parsed.positionals[verb.maxPositionals]}"`, usage: verb.usage };
+  return { kind: 'run', verb, values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
+}
+
+export function usageOf(name: string): string {
+  return VERBS.find((v) => v.name === name)!.usage;
+}
+
+/** Node's parseArgs messages, without the advice meant for programmers. */
+function cleanMessage(m: string): string {
+  return m.replace(/\. To specify a positional argument starting with a '-'.*$/s, '').replace(/^Unknown option '(.+)'$/, 'unknown flag $1').replace(/^Option '(.+?)(?: <value>)?' argument missing$/, '$1 needs a value');
+}

@@ -1,0 +1,140 @@
+/**
+ * `mailns serve`: load, listen, reload on SIGHUP, stop on SIGTERM/SIGINT.
+ * Problems at start-up are one line on stderr (exit 1 or 2), not a stack
+ * trace; the running server logs JSON lines (pino).
+ */
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { loadZones, type LoadResult } from '../server/load.js';
+import { DnsServer, type ListenAddress } from '../server/server.js';
+import { sortProblems, type Problem } from '../util/problem.js';
+import { nameToText } from '../util/name.js';
+
+/** A command-line mistake: one line on stderr, exit 2. */
+export class UsageError extends Error {}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
+function parseListen(s: string): ListenAddress {
+  const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`--listen ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:5353, [::1]:5353)`);
+  const host = m[1]!, port = Number(m[2]);
+  if (isIP(host) === 0) throw new UsageError(`--listen ${s}: "${host}" is not an IP address`);
+  if (port > 65535) throw new UsageError(`--listen ${s}: port ${port} is above 65535`);
+  return { host, port };
+}
+
+/** Why a listener could not start, in one line (the socket error's code, its address, UDP or TCP). */
+function listenFailure(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const where = e.address !== undefined ? fmtAddr({ address: e.address, port: e.port ?? 0 }) : 'the address';
+  const proto = e.syscall === 'bind' ? 'UDP' : 'TCP';
+  if (e.code === 'EADDRINUSE') return `${where} is in use (${proto})`;
+  if (e.code === 'EACCES') return `${where}: permission denied (${proto}); ports below 1024 need CAP_NET_BIND_SERVICE`;
+  if (e.code === 'EADDRNOTAVAIL') return `${where}: no such address on this host (${proto})`;
+  return `${where}: ${e.message ?? String(err)}`;
+}
+
+
+export async function serve(dirs: string[], values: Record<string, unknown>, version: string): Promise<number> {
+  // Every flag is checked before anything is loaded or bound.
+  const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
+  if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
+  const listen = ((values.listen as string[] | undefined) ?? ['127.0.0.1:5353']).map(parseListen);
+  const tcp = {
+    ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
+    ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
+  };
+  const log: Logger = pino({ level, base: { pid: process.pid } });
+  const t0 = performance.now();
+  let loaded = loadZones(dirs);
+  logLoad(log, loaded);
+  if (loaded.zones.length === 0) {
+    log.error({ dirs }, 'no zone loaded');
+    return 1;
+  }
+  const server = new DnsServer(loaded.catalog, {
+    listen,
+    tcp,
+    chaos: {
+      version: values['hide-version'] ? false : `mailns ${version}`,
+      identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
+    },
+  }, log);
+  try {
+    await server.start();
+  } catch (err) {
+    await server.stop();
+    console.error(`mailns serve: ${listenFailure(err)}`);
+    return 1;
+  }
+  log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+
+  process.on('SIGHUP', () => {
+    // A reload must never take the running server down: whatever fails, the current zones stay.
+    try {
+      reload();
+    } catch (err) {
+      log.error({ err }, 'reload failed; serving the previous zones');
+    }
+  });
+  const reload = () => {
+    // A zone that fails keeps its last good copy, so one typo takes nothing down; the
+    // loader certifies the fresh zones over exactly the set that will be served.
+    const next = loadZones(dirs, { previous: loaded });
+    logLoad(log, next, loaded);
+    const kept = next.kept;
+    if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
+    const zones = [...next.zones, ...kept];
+    loaded = { ...next, zones, kept: [] };
+    server.setCatalog(loaded.catalog);
+    log.info({ zones: loaded.zones.length }, 'reloaded');
+  };
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping');
+    await server.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return -1; // keep running
+}
+
+function positive(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} ${String(v)}: expected a positive whole number`);
+  return n;
+}
+
+function fmtAddr(a: { address: string; port: number }): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.message}`;
+
+/**
+ * The load in the log: each finding at its own level (an info note is not a
+ * warning). On reload, notes the previous load already logged are only
+ * counted, so a note does not come back at every SIGHUP; warnings and
+ * errors are logged every time (they say why a zone is not loaded).
+ */
+function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
+  for (const z of r.zones) {
+    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.model.soa.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
+  }
+  const before = new Set(previous?.problems.map(findingKey));
+  let unchanged = 0;
+  for (const p of sortProblems(r.problems)) {
+    if (p.severity === 'info' && before.has(findingKey(p))) { unchanged++; continue; }
+    const entry = { file: p.file, line: p.line, col: p.col, rule: p.rule, hint: p.hint };
+    if (p.severity === 'error') log.error(entry, p.message);
+    else if (p.severity === 'warning') log.warn(entry, p.message);
+    else log.info(entry, p.message);
+  }
+  if (unchanged) log.info({ notes: unchanged }, 'notes unchanged since the last load');
+  for (const f of r.failed) log.error({ file: f }, 'zone not loaded');
+}
+

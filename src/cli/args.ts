@@ -42,8 +42,9 @@ export const VERBS: readonly Verb[] = [
     name: 'check',
     usage: `mailns check ${DIRS} [--format text|json] [--strict] [--verbose]
   Validates and lints every zone. Findings go to stdout; exit 1 on errors
-  (--strict: on warnings too), 0 otherwise. --verbose shows what lint.ignore
-  silenced, with the reason.`,
+  (--strict: on warnings too), 0 otherwise. For each reverse zone, one line
+  says what to ask the ISP for; --verbose lists the records to paste, and what
+  lint.ignore silenced, with the reason.`,
     options: { format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
   },
   {

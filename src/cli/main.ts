@@ -59,10 +59,22 @@ export async function main(argv: string[]): Promise<number> {
       if (values.verbose) {
         for (const x of r.silenced) console.log(`${formatProblem(x.problem)}\n    silenced by lint.ignore: ${x.reason}`);
       }
-      for (const z of r.zones) {
-        if (!z.artifacts.isp?.length) continue;
-        console.log(`\n${nameToText(z.zone.origin)}: ask the ISP to publish in its zone${z.artifacts.isp.some((l) => l.includes('CNAME')) ? ' (RFC 2317)' : ''}:`);
-        for (const l of z.artifacts.isp) console.log(`    ${l}`);
+      // What to ask the ISP for: one line per reverse zone; the records to paste with --verbose.
+      const isp = r.zones.filter((z) => z.artifacts.isp?.length);
+      if (isp.length) console.log('');
+      for (const z of isp) {
+        const lines = z.artifacts.isp!;
+        const ns = lines.filter((l) => l.split('\t')[1] === 'NS').map((l) => l.split('\t')[2]);
+        const cnames = lines.length - ns.length;
+        const zone = nameToText(z.zone.origin);
+        if (!values.verbose) {
+          console.log(cnames
+            ? `${zone}: ask the ISP for an RFC 2317 delegation: NS to ${ns.join(', ')} and ${cnames} CNAMEs (--verbose lists them)`
+            : `${zone}: ask the ISP to delegate it to ${ns.join(', ')} (--verbose lists the records)`);
+          continue;
+        }
+        console.log(`${zone}: ask the ISP to publish in its zone${cnames ? ' (RFC 2317)' : ''}:`);
+        for (const l of lines) console.log(`    ${l}`);
       }
       console.log(`\n${r.zones.length} zone(s) ok, ${r.failed.length} file(s) with errors; ${errors} error(s), ${warnings} warning(s), ${r.problems.length - errors - warnings} note(s)${r.silenced.length ? `, ${r.silenced.length} silenced (--verbose shows them)` : ''}`);
       return failing ? 1 : 0;

@@ -114,10 +114,19 @@ describe('mailns check / import / export', () => {
   it('check: exit 0 on the examples, 1 with every error listed', () => {
     const ok = cli('check', 'zones');
     expect(ok.status).toBe(0);
-    // What to ask the ISP for, ready to paste: NS delegation, and RFC 2317 CNAMEs for the classless zone.
-    expect(ok.stdout).toContain('2.0.192.in-addr.arpa.: ask the ISP to publish in its zone:\n    2.0.192.in-addr.arpa.\tNS\tns1.example.com.\n    2.0.192.in-addr.arpa.\tNS\tns2.example.net.\n');
-    expect(ok.stdout).toContain('64/26.100.51.198.in-addr.arpa.: ask the ISP to publish in its zone (RFC 2317):');
-    expect(ok.stdout.match(/\tCNAME\t\d+\.64\/26\.100\.51\.198\.in-addr\.arpa\./g)).toHaveLength(64);
+    // A clean check is short: one line per reverse zone says what to ask the ISP for.
+    expect(ok.stdout.trim().split('\n')).toEqual([
+      '2.0.192.in-addr.arpa.: ask the ISP to delegate it to ns1.example.com., ns2.example.net. (--verbose lists the records)',
+      '64/26.100.51.198.in-addr.arpa.: ask the ISP for an RFC 2317 delegation: NS to ns1.example.com., ns2.example.net. and 64 CNAMEs (--verbose lists them)',
+      '4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.: ask the ISP to delegate it to ns1.example.com., ns2.example.net. (--verbose lists the records)',
+      '',
+      '5 zone(s) ok, 0 file(s) with errors; 0 error(s), 0 warning(s), 0 note(s), 1 silenced (--verbose shows them)',
+    ]);
+    // --verbose: the records, ready to paste: NS delegation, and RFC 2317 CNAMEs for the classless zone.
+    const verbose = cli('check', 'zones', '--verbose');
+    expect(verbose.stdout).toContain('2.0.192.in-addr.arpa.: ask the ISP to publish in its zone:\n    2.0.192.in-addr.arpa.\tNS\tns1.example.com.\n    2.0.192.in-addr.arpa.\tNS\tns2.example.net.\n');
+    expect(verbose.stdout).toContain('64/26.100.51.198.in-addr.arpa.: ask the ISP to publish in its zone (RFC 2317):');
+    expect(verbose.stdout.match(/\tCNAME\t\d+\.64\/26\.100\.51\.198\.in-addr\.arpa\./g)).toHaveLength(64);
     const bad = join(dir, 'bad');
     cpSync('zones', bad, { recursive: true });
     writeFileSync(join(bad, 'b.test.yaml'), 'zone: b.test.\nnameservers: [ns1]\nhosts:\n  www: {ipv4: 1.2.3}\n');

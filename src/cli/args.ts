@@ -24,14 +24,17 @@ const DIRS = '[DIR|FILE ...]';
 export const VERBS: readonly Verb[] = [
   {
     name: 'serve',
-    usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--hide-version] [--identity TEXT]
-             [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
+    usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
+             [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
-  fatal, error, warn, info (default), debug, trace, silent. SIGHUP reloads.`,
+  fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
+  or readable lines when stdout is a terminal (--log-format chooses). SIGHUP
+  reloads.`,
     options: {
       listen: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'hide-version': { type: 'boolean' },
       identity: { type: 'string' },
       'tcp-idle-timeout': { type: 'string' },

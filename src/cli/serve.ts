@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { sortProblems, type Problem } from '../util/problem.js';
@@ -47,7 +48,12 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
   };
-  const log: Logger = pino({ level, base: { pid: process.pid } });
+  // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
+  const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
+  const log: Logger = format === 'json'
+    ? pino({ level, base: { pid: process.pid } })
+    : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
   const t0 = performance.now();
   let loaded = loadZones(dirs);
   logLoad(log, loaded);

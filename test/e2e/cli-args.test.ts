@@ -5,7 +5,7 @@
  * one line with the right exit code (2 for usage, 1 for what the command
  * found), never a stack trace. Each run is a spawned process.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,5 +124,29 @@ describe('serve: start-up problems are one line', () => {
 
   it('npm start passes no --listen of its own, so `npm start -- --listen ADDR` replaces the default', () => {
     expect(VERSION.scripts.start).toBe('node dist/src/cli/main.js serve zones');
+  });
+});
+
+describe('serve: log format', () => {
+  /** Starts serve, returns its stdout once a line matches `until` (or after 10 s), and stops it. */
+  const serveUntil = async (args: string[], until: RegExp): Promise<string> => {
+    const child = spawn(process.execPath, [CLI, 'serve', 'zones', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((res) => {
+      const timer = setTimeout(res, 10_000);
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (until.test(out)) { clearTimeout(timer); res(); } });
+      child.once('exit', () => { clearTimeout(timer); res(); });
+    });
+    child.kill('SIGTERM');
+    await new Promise((res) => child.once('exit', res).once('error', res));
+    return out;
+  };
+
+  it('JSON lines when stdout is not a terminal; --log-format pretty gives readable lines', async () => {
+    const port = await findFreePort();
+    expect(await serveUntil(['--listen', `127.0.0.1:${port}`], /"msg":"started"/)).toMatch(/^\{"level":30,.*"msg":"started"\}$/m);
+    expect(await serveUntil(['--listen', `127.0.0.1:${port}`, '--log-format', 'pretty'], /INFO: started/))
+      .toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d{4}\] INFO: started \{"udp":\["127\.0\.0\.1:\d+"\]/m);
+    expect(cli('serve', '--log-format', 'xml').stderr.trim()).toBe('mailns serve: --log-format xml: json or pretty');
   });
 });

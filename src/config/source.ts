@@ -2,7 +2,7 @@
  * Reading one YAML file with its source positions (YAML 1.2, duplicate keys
  * are errors). Everything after this point asks `at(path)` for file:line:col.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import { type At, type Problem, problem } from '../util/problem.js';
 
@@ -15,14 +15,75 @@ export interface YamlSource {
   at(path: Path, key?: boolean): At;
 }
 
+/** A zone file larger than this is a mistake (a log, an image), not a zone: 64 MiB is millions of hosts. */
+export const MAX_ZONE_FILE = 64 * 2 ** 20;
+
+/** A file refused for what it is (a FIFO, too large), not for an error of the system. */
+class Refused extends Error {}
+
 export function readYaml(file: string, displayName = file): { source?: YamlSource; problems: Problem[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', (e as Error).message)] };
+  const text = readRegularFile(file, MAX_ZONE_FILE);
+  if (text instanceof Refused) {
+    return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', `the zone file is ${text.message}`,
+      'a zone file is a regular file of YAML text: remove this one from the zone directory, or point it at the real file')] };
   }
+  if (text instanceof Error) return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', text.message)] };
   return parseYaml(text, displayName);
+}
+
+/** What a file that is not a regular file is, for the finding ("a FIFO"). */
+function kind(st: Stats): string {
+  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device'
+    : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'a special file';
+}
+
+/** A size as people read it: MiB from 1 MiB up (rounded up, so it is never shown at or under a limit it is over). */
+function mib(octets: number): string {
+  if (octets < 2 ** 20) return `${octets} octets`;
+  const m = Math.ceil((octets / 2 ** 20) * 10) / 10;
+  return `${Number.isInteger(m) ? m : m.toFixed(1)} MiB`;
+}
+
+/**
+ * The text of a regular file of at most `limit` octets, or why not. A FIFO
+ * would block the load until something writes to it, a device such as
+ * /dev/zero would never end it: the path is stat'ed before it is opened (so
+ * a device is never opened at all), opened non-blocking (opening a FIFO
+ * waits for a writer otherwise) and without becoming our terminal, and the
+ * descriptor is checked again, since the path may change in between. At most
+ * `limit` + 1 octets are read, whatever the size said (a file may grow).
+ */
+export function readRegularFile(path: string, limit: number): string | Error {
+  let fd: number | undefined;
+  try {
+    const refuse = (st: Stats): Error | undefined => (!st.isFile() ? new Refused(`${kind(st)}, not a regular file`)
+      : st.size > limit ? new Refused(`${mib(st.size)}, over the ${mib(limit)} limit`) : undefined);
+    const before = refuse(statSync(path));
+    if (before) return before;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = fstatSync(fd);
+    const now = refuse(st);
+    if (now) return now;
+    let buf = Buffer.allocUnsafe(st.size + 1);
+    let len = 0;
+    for (;;) {
+      if (len === buf.length) {
+        if (len > limit) return new Refused(`more than ${mib(limit)}, over the ${mib(limit)} limit`);
+        const next = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(2 * len, 1 << 16)));
+        buf.copy(next, 0, 0, len);
+        buf = next;
+      }
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+    }
+    if (len > limit) return new Refused(`more than ${mib(limit)}, over the ${mib(limit)} limit`);
+    return buf.toString('utf8', 0, len);
+  } catch (e) {
+    return e as Error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function parseYaml(text: string, file: string): { source?: YamlSource; problems: Problem[] } {

@@ -4,13 +4,13 @@
  * addresses). Record RDATA is checked in synth, where it is encoded.
  */
 import { isIP } from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, parseName, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
-import type { Path, YamlSource } from './source.js';
+import { type Path, type YamlSource, readRegularFile } from './source.js';
 import schema from './zone.schema.json' with { type: 'json' };
 import type { CaaIntent, MailIntent, ReverseIntent, TlsaIntent } from './intent.js';
 
@@ -197,13 +197,8 @@ function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<strin
   const out = new Map<string, string | Error>();
   for (const n of names) {
     const p = resolve(dirname(zoneFile), n);
-    try {
-      // A PEM key or certificate is a small regular file: /dev/stdin would block the load, /dev/zero never end it.
-      const st = statSync(p);
-      if (!st.isFile()) throw new Error('not a regular file');
-      if (st.size > MAX_KEY_FILE) throw new Error(`${st.size} octets is too large for a key or certificate (at most ${MAX_KEY_FILE})`);
-      out.set(n, readFileSync(p, 'utf8'));
-    } catch (e) { out.set(n, e as Error); }
+    // A PEM key or certificate is a small regular file: /dev/stdin would block the load, /dev/zero never end it.
+    out.set(n, readRegularFile(p, MAX_KEY_FILE));
   }
   return out;
 }

@@ -59,6 +59,6 @@ describe('YAML and shapes', () => {
   it('a key file that is not a regular file is a finding, and does not block or exhaust the load', () => {
     const r = load(HEAD + 'mail:\n  dkim:\n    a: {key_file: /dev/zero}\n    b: {key_file: /dev/stdin}\n    c: {key_file: .}\n');
     expect(r.found).toEqual(['5:19 error dkim-key', '6:19 error dkim-key', '7:19 error dkim-key']);
-    expect(r.problems[0]!.message).toBe('cannot read /dev/zero: not a regular file');
+    expect(r.problems[0]!.message).toBe('cannot read /dev/zero: a character device, not a regular file');
   });
 });

@@ -64,8 +64,9 @@ export function zoneFiles(path: string, problems: Problem[] = []): string[] {
   const st = statSync(path);
   if (!st.isDirectory()) return [path];
   const entries = readdirSync(path, { withFileTypes: true });
-  const files = entries.filter((e) => !e.isDirectory() && isZoneFile(e.name)).map((e) => e.name).sort().map((f) => join(path, f));
-  for (const d of entries.filter((e) => e.isDirectory())) {
+  // Whatever is named like a zone file is read (a directory or a FIFO so named gets its own finding there).
+  const files = entries.filter((e) => isZoneFile(e.name)).map((e) => e.name).sort().map((f) => join(path, f));
+  for (const d of entries.filter((e) => e.isDirectory() && !isZoneFile(e.name))) {
     let inside: string[] = [];
     try { inside = readdirSync(join(path, d.name)).filter(isZoneFile); } catch { /* unreadable: nothing to say about its files */ }
     if (inside.length) problems.push(problem({ file: join(path, d.name), line: 1, col: 1 }, 'read', `${inside.length} zone file(s) in the subdirectory ${join(path, d.name)} are not read: only files directly in ${path} are`, `name ${join(path, d.name)} on the command line too, or move the files up`, 'warning'));

@@ -138,7 +138,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       return list.map((a: unknown, i: number) => {
         const p = Array.isArray(v) ? [...path, fam, i] : [...path, fam];
         return { address: address(ctx, p, a, fam === 'ipv4' ? 4 : 6), at: src.at(p) };
-      }).filter((x) => x.address !== '');
+      }).filter((x, i, all) => x.address !== '' && all.findIndex((y) => sameAddress(y.address, x.address)) === i);
     };
     const before = problems.length;
     const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true), ptr: h.ptr === 'primary' || h.ptr === 'none' ? h.ptr : undefined };
@@ -286,6 +286,18 @@ function rname(ctx: Ctx, path: Path, text: string): Name {
   // A mailbox at the root (a@.) is the one label of its local part.
   const domain = text.slice(at + 1);
   return name(ctx, path, `${local}.${domain === '.' ? '' : domain.replace(/\.?$/, '.')}`);
+}
+
+/**
+ * One address written twice for one host is one record (RFC 2181 §5: an
+ * RRset holds no duplicates), as the RRset would make it; kept once, at its
+ * first place, so that it is not a conflict of the host with itself over
+ * the PTR. IPv6 compares in its canonical form (2001:DB8:0::1 is 2001:db8::1).
+ */
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  const canon = (x: string) => { try { return new URL(`http://[${x}]/`).hostname; } catch { return x.toLowerCase(); } };
+  return a.includes(':') && b.includes(':') && canon(a) === canon(b);
 }
 
 /** The address, or '' after reporting why it is not one. */

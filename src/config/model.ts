@@ -113,10 +113,9 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const nsList = (Array.isArray(data.nameservers) ? data.nameservers : []).filter((n) => typeof n === 'string')
     .map((n: string, i: number) => ({ name: name(ctx, ['nameservers', i], n), at: src.at(['nameservers', i]) }));
   const soaIn = (isObj(data.soa) ? data.soa : {}) as Record<string, unknown>;
-  const rnameText = typeof soaIn.rname === 'string' ? soaIn.rname : `hostmaster@${zoneText}`;
   const soa: SoaModel = {
     mname: typeof soaIn.mname === 'string' ? name(ctx, ['soa', 'mname'], soaIn.mname) : (nsList[0]?.name ?? origin),
-    rname: rname(ctx, ['soa', 'rname'], rnameText),
+    rname: typeof soaIn.rname === 'string' ? rname(ctx, ['soa', 'rname'], soaIn.rname) : defaultRname(ctx, typeof data.zone === 'string' ? ['zone'] : []),
     serial: typeof soaIn.serial === 'number' ? soaIn.serial : autoSerial(diskPath ?? src.file),
     refresh: duration(ctx, ['soa', 'refresh'], soaIn.refresh) ?? SOA_DEFAULTS.refresh,
     retry: duration(ctx, ['soa', 'retry'], soaIn.retry) ?? SOA_DEFAULTS.retry,
@@ -131,13 +130,15 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
     if (!isObj(h)) continue;
     const path = ['hosts', key];
     const owner = ownerName(ctx, path, key);
+    // Outside the zone (reported): no record of this zone can be there.
+    if (!owner) continue;
     const addrs = (fam: 'ipv4' | 'ipv6') => {
       const v = h[fam];
       const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
       return list.map((a: unknown, i: number) => {
         const p = Array.isArray(v) ? [...path, fam, i] : [...path, fam];
         return { address: address(ctx, p, a, fam === 'ipv4' ? 4 : 6), at: src.at(p) };
-      }).filter((x) => x.address !== '');
+      }).filter((x, i, all) => x.address !== '' && all.findIndex((y) => sameAddress(y.address, x.address)) === i);
     };
     const before = problems.length;
     const host: HostModel = { owner, ipv4: addrs('ipv4'), ipv6: addrs('ipv6'), ttl: duration(ctx, [...path, 'ttl'], h.ttl) ?? ttl, at: src.at(path, true), ptr: h.ptr === 'primary' || h.ptr === 'none' ? h.ptr : undefined };
@@ -150,6 +151,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   for (const [key, r] of Object.entries((isObj(data.records) ? data.records : {}) as Record<string, unknown>)) {
     const list = Array.isArray(r) ? r : [r];
     const owner = ownerName(ctx, ['records', key], key);
+    if (!owner) continue;
     list.forEach((rec: Record<string, unknown>, i: number) => {
       // Shape errors were reported by the schema; do not report them again as RDATA errors.
       if (!isObj(rec) || typeof rec.type !== 'string' || (rec.value === undefined && !Array.isArray(rec.values))) return;
@@ -251,13 +253,29 @@ function name(ctx: Ctx, path: Path, text: string, key = false): Name {
   }
 }
 
-/** '' and '@' are the apex; other keys are relative unless they end in '.'. */
-function ownerName(ctx: Ctx, path: Path, key: string): Name {
+/**
+ * '' and '@' are the apex; other keys are relative unless they end in '.'.
+ * Undefined for a name outside the zone (reported at the key): RFC 1034
+ * §4.2 a zone holds only names at or below its apex.
+ */
+function ownerName(ctx: Ctx, path: Path, key: string): Name | undefined {
   const n = key === '' || key === '@' ? [...ctx.origin] : name(ctx, path, key, true);
   if (!isSubdomain(n, ctx.origin)) {
-    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone`, `use a name relative to the zone, or one ending in ${ctx.origin.length ? '.' : ''}${nameToText(ctx.origin)}`));
+    ctx.problems.push(problem(ctx.src.at(path, true), 'out-of-zone', `"${key}" is not inside the zone ${nameToText(ctx.origin)}`, `use a name relative to the zone, or one ending in ${ctx.origin.length ? '.' : ''}${nameToText(ctx.origin)}`));
+    return undefined;
   }
   return lowerName(n);
+}
+
+/** RFC 2142 §7: hostmaster at the zone, when soa: names no mailbox; `path` is where the zone's name is written. */
+function defaultRname(ctx: Ctx, path: Path): Name {
+  try {
+    return parseName('hostmaster', ctx.origin);
+  } catch (e) {
+    if (!(e instanceof NameError)) throw e;
+    ctx.problems.push(problem(ctx.src.at(path), 'name', `the SOA mailbox mailns writes when soa: has no rname:, hostmaster@${nameToText(ctx.origin)}: ${e.message}`, 'write one: soa: {rname: hostmaster@example.com}'));
+    return ctx.origin;
+  }
 }
 
 /** RFC 1035 §8: the mailbox's local part becomes the first label, its dots escaped. */
@@ -265,7 +283,21 @@ function rname(ctx: Ctx, path: Path, text: string): Name {
   const at = text.indexOf('@');
   if (at < 0) return name(ctx, path, text.endsWith('.') ? text : text + '.');
   const local = text.slice(0, at).replace(/\./g, '\\.');
-  return name(ctx, path, `${local}.${text.slice(at + 1).replace(/\.?$/, '.')}`);
+  // A mailbox at the root (a@.) is the one label of its local part.
+  const domain = text.slice(at + 1);
+  return name(ctx, path, `${local}.${domain === '.' ? '' : domain.replace(/\.?$/, '.')}`);
+}
+
+/**
+ * One address written twice for one host is one record (RFC 2181 §5: an
+ * RRset holds no duplicates), as the RRset would make it; kept once, at its
+ * first place, so that it is not a conflict of the host with itself over
+ * the PTR. IPv6 compares in its canonical form (2001:DB8:0::1 is 2001:db8::1).
+ */
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true;
+  const canon = (x: string) => { try { return new URL(`http://[${x}]/`).hostname; } catch { return x.toLowerCase(); } };
+  return a.includes(':') && b.includes(':') && canon(a) === canon(b);
 }
 
 /** The address, or '' after reporting why it is not one. */

@@ -3,7 +3,7 @@
  * are errors). Everything after this point asks `at(path)` for file:line:col.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type CST, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type SchemaOptions, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Pair, parseDocument, visit, YAMLMap, type Alias, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import { type At, type Problem, problem } from '../util/problem.js';
 
 export type Path = readonly (string | number)[];
@@ -116,7 +116,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
   const index = new WeakMap<YAMLMap, Map<string, Pair>>();
   const at = (path: Path, key = false): At => {
     const n = nodeAt(doc, path, key, index);
-    return n?.range ? posAt(n.range[0]) : posAt(doc.contents?.range?.[0] ?? 0);
+    return n?.range ? posAt(startOf(n)) : posAt(doc.contents?.range?.[0] ?? 0);
   };
   let data: unknown;
   try {
@@ -147,16 +147,24 @@ function badAlias(doc: Document): Alias | undefined {
   return missing ?? first;
 }
 
+/** Where a node starts: a block mapping written as an explicit key (`? a: 1`) has a range that starts after its first key. */
+function startOf(n: Node): number {
+  const first = isMap(n) ? (n.items[0]?.key as Node | null | undefined) : undefined;
+  const start = n.range![0];
+  return first?.range ? Math.min(start, startOf(first)) : start;
+}
+
 /** The deepest node that exists along `path` (so a missing key points at its parent). */
 function nodeAt(doc: Document, path: Path, key: boolean, index: WeakMap<YAMLMap, Map<string, Pair>>): Node | undefined {
   let node = doc.contents as Node | null | undefined;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     if (isMap(node)) {
-      const pair = pairOf(node, String(seg), index);
+      const pair = pairOf(doc, node, String(seg), index);
       if (!pair) return node;
       if (key && i === path.length - 1) return pair.key as Node;
-      node = pair.value as Node;
+      // An explicit key without a value (`? mail`) has no value node: its key is the place.
+      node = (pair.value ?? pair.key) as Node;
     } else if (isSeq(node)) {
       const item = node.items[Number(seg)] as Node | undefined;
       if (!item) return node;
@@ -169,34 +177,59 @@ function nodeAt(doc: Document, path: Path, key: boolean, index: WeakMap<YAMLMap,
 }
 
 /** The pair of `map` whose key is `key` as the data names it (mappings of a few keys are searched, larger ones indexed). */
-function pairOf(map: YAMLMap, key: string, index: WeakMap<YAMLMap, Map<string, Pair>>): Pair | undefined {
-  if (map.items.length > 8) return keysOf(map, index).get(key);
-  return (map.items as Pair[]).find((p) => keyText(p.key as Node | null) === key);
+function pairOf(doc: Document, map: YAMLMap, key: string, index: WeakMap<YAMLMap, Map<string, Pair>>): Pair | undefined {
+  if (map.items.length > 8) return keysOf(doc, map, index).get(key);
+  return (map.items as Pair[]).find((p) => keyText(doc, p.key as Node | null) === key);
 }
 
-/** The text of a scalar key, as the search compared it; undefined for other keys. */
-function keyText(key: Node | null): string | undefined {
-  return isScalar(key) ? String(key.value) : undefined;
+/** A key as the data names it: a null key (`? `, `~:`) is "" there, a mapping or list its YAML text. */
+function keyText(doc: Document, key: Node | null): string | undefined {
+  return isScalar(key) ? (key.value === null ? '' : String(key.value)) : collectionKey(doc, key);
 }
 
 /**
- * A mapping's pairs by the text of their scalar keys, built the first time
+ * A mapping's pairs by the text of their keys, built the first time
  * the mapping is asked (every finding and every model field asks `at()`: a
- * search of the items each time made 200,000 hosts quadratic). The first of
- * two equal keys is the one found, as the search found it.
+ * search of the items each time made 200,000 hosts quadratic). Keys are
+ * text as in the data; the first of two equal keys is the one found.
  */
-function keysOf(map: YAMLMap, index: WeakMap<YAMLMap, Map<string, Pair>>): Map<string, Pair> {
+function keysOf(doc: Document, map: YAMLMap, index: WeakMap<YAMLMap, Map<string, Pair>>): Map<string, Pair> {
   let keys = index.get(map);
   if (!keys) {
     keys = new Map();
     for (const p of map.items) {
       if (!isPair(p)) continue;
-      const k = keyText(p.key as Node | null);
+      const k = keyText(doc, p.key as Node | null);
       if (k !== undefined && !keys.has(k)) keys.set(k, p as Pair);
     }
     index.set(map, keys);
   }
   return keys;
+}
+
+/**
+ * The text the data has for a key that is a mapping or a list (`? {a: 1}`),
+ * as the library makes it (in the document's own context, for its tags and
+ * anchors: the document holds, for a moment, a mapping of that key alone);
+ * undefined if there is none.
+ */
+function collectionKey(doc: Document, key: Node | null): string | undefined {
+  if (!key || isAlias(key)) return undefined;
+  const contents = doc.contents;
+  const logLevel = doc.options.logLevel;
+  try {
+    const one = new YAMLMap();
+    one.items.push(new Pair(key));
+    doc.contents = one;
+    // Silent: the library warns on stderr that such keys become text.
+    doc.options.logLevel = 'silent';
+    return Object.keys(doc.toJS({ maxAliasCount: 100 }) as object)[0];
+  } catch {
+    return undefined;
+  } finally {
+    doc.contents = contents;
+    doc.options.logLevel = logLevel;
+  }
 }
 
 interface YamlFinding { code: string; pos: [number, number]; message: string }

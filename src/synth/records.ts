@@ -4,7 +4,7 @@
  * helper synthesized at the same owner and type. Each RRset remembers its
  * sources (file:line and helper) for `explain` and export comments.
  */
-import { type Name, nameKey, nameToText } from '../util/name.js';
+import { type Name, isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { CLASS, TYPE, typeFromText, typeToText, isMetaType } from '../wire/constants.js';
 import { type Rdata, parseRdata, RdataError } from '../wire/rdata.js';
@@ -61,11 +61,21 @@ export class RRsetCollector {
    * they merge, unless the explicit set has its own v=spf1 record.
    */
   add(owner: Name, type: number, ttl: number, rdatas: Rdata[], source: Source | Source[], explicit: boolean): void {
-    const k = this.key(owner, type);
-    const prev = this.drafts.get(k);
     // One source for all, or one per RDATA.
     const sources = Array.isArray(source) ? source : rdatas.map(() => source);
-    const first = sources[0]!;
+    const first = sources[0];
+    // RFC 1034 §4.2: a zone holds only names at or below its apex. Every
+    // producer (hosts:, records:, the helpers) hands its records in here, so
+    // this is where an owner outside the zone is refused, at its source,
+    // before the trie would refuse the whole zone.
+    if (!isSubdomain(owner, this.origin)) {
+      if (!first) return;
+      this.problems.push(problem({ file: first.file, line: first.line, col: first.col }, 'out-of-zone', `${nameToText(owner)} ${typeToText(type)} is not inside the zone ${nameToText(this.origin)}`,
+        'name a host inside the zone (relative to it, or ending in its name)'));
+      return;
+    }
+    const k = this.key(owner, type);
+    const prev = this.drafts.get(k);
     if (!prev) {
       this.drafts.set(k, { owner, type, ttl, rdatas: [...rdatas], sources, explicit });
       return;

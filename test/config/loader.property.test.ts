@@ -2,6 +2,10 @@
  * Property: whatever the zone files hold, the loader returns findings and
  * never throws (STYLE.md habit 3). Every finding has a place (file, line ≥ 1,
  * col ≥ 1), a rule and a message, and a zone that is served has no error.
+ * The place is the finding's own: 1:1 only for what is about the whole file
+ * (it cannot be read, its zone is defined twice, the YAML parser's own error
+ * at the start); and no input reaches the build of a zone the loader should
+ * have refused (a zone-build finding says "bug in mailns").
  *
  * Inputs (test/helpers/zonegen.ts): the shipped zones and fixtures mutated as
  * data (keys deleted, values replaced by random JSON, lists and scalars
@@ -41,6 +45,38 @@ function reverseLines(text: string): [number, number] | undefined {
   return range ? [lc.linePos(range[0]).line, lc.linePos(range[2]).line] : undefined;
 }
 
+/**
+ * What is really at 1:1 of `text`: whether one of the YAML parser's own
+ * errors or warnings is, and the first top-level key if it starts there.
+ */
+function atStart(text: string): { parser: boolean; key?: string } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, logLevel: 'silent' });
+  const start = (offset: number) => { const p = lc.linePos(offset); return p.line === 1 && p.col === 1; };
+  const first = (isMap(doc.contents) ? doc.contents.items[0]?.key : undefined) as { range?: [number, number, number] } | null | undefined;
+  return {
+    parser: [...doc.errors, ...doc.warnings].some((e) => start(e.pos[0])),
+    // As the data has it (a null key is "", a collection key its YAML text), so as findings quote it.
+    key: first?.range && start(first.range[0]) ? firstKey(doc) : undefined,
+  };
+}
+
+function firstKey(doc: ReturnType<typeof parseDocument>): string | undefined {
+  try { return Object.keys((doc.toJS({ maxAliasCount: 100 }) ?? {}) as object)[0]; } catch { return undefined; }
+}
+
+/**
+ * Findings about the file as a whole, which have no better place than 1:1:
+ * it could not be read, or it defines a zone another file defines too, or
+ * it is not a mapping at all, or its top level lacks a key (nameservers:,
+ * which the schema and the lint's ns-count both report).
+ */
+function wholeFile(p: Problem): boolean {
+  return p.rule === 'read' || p.rule === 'zone-duplicate'
+    || (p.rule === 'schema' && (p.message.startsWith('top level ') || p.message.startsWith('a zone file is a YAML mapping')))
+    || (p.rule === 'ns-count' && / has no nameserver;/.test(p.message));
+}
+
 function bad(why: string, p?: Problem): never {
   throw new Error(`${why}${p ? `: ${JSON.stringify(p)}` : ''}`);
 }
@@ -62,6 +98,18 @@ function check(files: Files): void {
     if (typeof p.rule !== 'string' || p.rule === '') bad('finding without a rule', p);
     if (typeof p.message !== 'string' || p.message === '') bad('finding without a message', p);
     if (!['error', 'warning', 'info'].includes(p.severity)) bad('finding without a severity', p);
+    // The loader refuses what it cannot build before the build: a zone-build finding is a bug in mailns.
+    if (p.rule === 'zone-build') bad('a zone-build finding ("a bug in mailns")', p);
+    // 1:1 is a place only for what is about the whole file, or what is really
+    // there: the parser's own error, the first key (whose finding names it), an alias.
+    if (p.line === 1 && p.col === 1 && !wholeFile(p)) {
+      const text = files[p.file.slice(dir.length + 1)];
+      const there = text === undefined ? { parser: false } : atStart(text);
+      const alias = /^alias \*([\s\S]+) names no anchor/.exec(p.message)?.[1];
+      const ok = (p.rule.startsWith('yaml-') && there.parser) || (there.key !== undefined && p.message.includes(`"${there.key}"`))
+        || (p.rule === 'yaml-alias' && alias !== undefined && text!.startsWith(`*${alias}`));
+      if (!ok) bad('a finding at 1:1 that is not about the whole file, nor about what is there', p);
+    }
   }
   // A forward zone that is served has no error in its file, but for those of
   // the file's reverse zones (their entries' lines, address conflicts of the
@@ -73,7 +121,9 @@ function check(files: Files): void {
     const errors = r.problems.filter((p) => p.severity === 'error' && p.file === z.file);
     const rev = errors.length && files[name] !== undefined ? reverseLines(files[name]!) : undefined;
     for (const p of errors) {
-      if (rev && (p.rule === 'ptr-conflict' || p.rule === 'zone-duplicate' || (p.line >= rev[0] && p.line <= rev[1]))) continue;
+      // An address two hosts claim is the conflict of the reverse zone that would hold it, wherever that is defined.
+      if (p.rule === 'ptr-conflict') continue;
+      if (rev && (p.rule === 'zone-duplicate' || (p.line >= rev[0] && p.line <= rev[1]))) continue;
       bad(`zone ${z.file} is served with an error`, p);
     }
   }

@@ -61,4 +61,16 @@ describe('YAML and shapes', () => {
     expect(r.found).toEqual(['5:19 error dkim-key', '6:19 error dkim-key', '7:19 error dkim-key']);
     expect(r.problems[0]!.message).toBe('cannot read /dev/zero: a character device, not a regular file');
   });
+
+  it('keys of every kind are found where they are written, not at 1:1', () => {
+    // An empty key is "" in the data; an explicit key without a value has only its key;
+    // a mapping as a key is its YAML text in the data, and its block form starts at its first key.
+    const r = load(HEAD + ': x\n? mail\n? a: 1\n? [b, c]\n');
+    expect(r.problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
+      '3:1 unknown key "" in top level',
+      '4:3 mail must be object',
+      '5:3 unknown key "{ a: 1 }" in top level',
+      '6:3 unknown key "[ b, c ]" in top level',
+    ]);
+  });
 });

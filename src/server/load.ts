@@ -291,8 +291,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     const zone = built.get(p);
     if (zone && !hasError(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
   }
+  const listed = new Set(problems);
   for (const p of pending) {
-    for (const x of p.problems) if (!problems.includes(x)) problems.push(x);
+    for (const x of p.problems) if (!listed.has(x)) { listed.add(x); problems.push(x); }
     if (hasError(p) && !failed.includes(p.file)) failed.push(p.file);
   }
   const catalog = new Catalog([...zones, ...kept].map((z) => z.zone));

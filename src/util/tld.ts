@@ -31,7 +31,8 @@ export function isTldLabel(label: string): boolean {
  */
 export function forgottenDot(name: Name, origin: Name): string | undefined {
   const rel = name.length - origin.length;
-  if (rel < 2) return undefined;
+  // In the root zone nothing is appended to a name: every name there is as written.
+  if (rel < 2 || origin.length === 0) return undefined;
   for (let i = 0; i < origin.length; i++) if (lowerLabel(name[rel + i]!) !== lowerLabel(origin[i]!)) return undefined;
   if (!isTldLabel(name[rel - 1]!)) return undefined;
   return nameToText(name.slice(0, rel));

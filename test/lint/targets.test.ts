@@ -302,3 +302,10 @@ describe('second review cases', () => {
     expect(r.problems.find((p) => p.rule === 'trailing-dot' && p.line === 5)!.message).toBe('PTR target gw.example.com.example.com. is gw.example.com. with example.com. appended: it was written without its trailing dot');
   });
 });
+
+describe('trailing-dot in the root zone', () => {
+  it('nothing is appended to a name in the root zone, so no target there lost a dot', () => {
+    const r = load({ 'root.yaml': "zone: '.'\nnameservers: [a.root-servers.net., b.root-servers.net.]\nrecords:\n  com: {type: NS, values: [a.gtld-servers.net., b.gtld-servers.net.]}\n" });
+    expect(r.problems.filter((p) => p.rule === 'trailing-dot')).toEqual([]);
+  });
+});

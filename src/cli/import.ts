@@ -6,7 +6,7 @@
  * and reported at the token at fault; the YAML for the rest is still made.
  * `$INCLUDE` files are read relative to the file that includes them.
  */
-import { readFileSync } from 'node:fs';
+import { MAX_ZONE_FILE, readRegularFile } from '../config/source.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Pos, type ZoneFileRecord, parseZoneFile } from '../config/zonefile.js';
@@ -82,9 +82,16 @@ function yamlValue(type: number, r: ZoneFileRecord, origin: Name): { value: unkn
   return { value: strings.length === 1 && octets[0]!.length <= 255 ? strings[0] : strings };
 }
 
+/** A zone file's text; a FIFO, a device or a file over 64 MiB is refused as the loader refuses it (it would block or exhaust memory). */
+function readZoneText(path: string): string {
+  const text = readRegularFile(path, MAX_ZONE_FILE);
+  if (text instanceof Error) throw text;
+  return text;
+}
+
 export function importZoneFile(text: string, file: string, originHint?: string, opts: ImportOptions = {}): ImportResult {
   const problems: Problem[] = [];
-  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const read = opts.readFile ?? readZoneText;
   const parsed = parseZoneFile(text, {
     origin: originHint,
     file,
@@ -209,7 +216,7 @@ export interface ImportIo {
  * rest is still written), 2 when the file cannot be read.
  */
 export function runImport(file: string, origin: string | undefined, io: ImportIo = { out: (s) => { process.stdout.write(s); }, err: (s) => console.error(s) }): number {
-  const read = io.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const read = io.readFile ?? readZoneText;
   let text: string;
   try { text = read(file); } catch (e) { io.err(`mailns import: cannot read ${file}: ${reason(e)}`); return 2; }
   const r = importZoneFile(text, file, origin, { readFile: read });

@@ -287,3 +287,23 @@ describe.skipIf(!haveDig || !havePy)(haveDig && havePy ? 'served from the import
     }
   });
 });
+
+describe('import reads only small regular files', () => {
+  it('a FIFO as the file or as a $INCLUDE is refused at once, not waited on', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mailns-import-fifo-'));
+    try {
+      const fifo = join(d, 'pipe.zone');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const main = join(d, 'main.zone');
+      writeFileSync(main, `$ORIGIN x.test.\n$TTL 300\n@ SOA ns1.example. h 1 2 3 4 5\n@ NS ns1.example.\n$INCLUDE ${fifo}\n`);
+      const direct = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', fifo], { encoding: 'utf8', timeout: 10_000 });
+      expect(direct.status).toBe(2);
+      expect(direct.stderr.trim()).toBe(`mailns import: cannot read ${fifo}: a FIFO, not a regular file`);
+      const included = spawnSync(process.execPath, ['dist/src/cli/main.js', 'import', main], { encoding: 'utf8', timeout: 10_000 });
+      expect(included.status).toBe(1);
+      expect(included.stderr).toContain(`main.zone:5:10: error [include] cannot read $INCLUDE file ${fifo}: a FIFO, not a regular file`);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -84,43 +84,32 @@ export function servedRRsets(view: LintView, z: LintZone): readonly RRset[] {
 }
 
 /**
- * Stored RRsets the lookup never answers with, where nothing explains why:
- * not data at or below a zone cut (the NS of a referral, glue, occluded
- * data), not at a name a closer zone of ours answers, not DS at a zone we
- * serve the parent of. Each is a record `export` prints and no resolver gets:
- * the loader reports it, so the invariant holds by check, not by comment.
+ * The stored RRsets of a zone the lookup never answers with, in one walk:
+ * - `shadowed`: a closer zone of ours answers for the name instead (a child
+ *   zone we also serve). The delegation itself is not among them: the NS at
+ *   the child's apex, its DS, and the glue (the A/AAAA of a name an NS names).
+ * - `unexplained`: nothing explains it (not at or below a zone cut, not
+ *   shadowed, not DS at a zone whose parent we serve). Each is a record
+ *   `export` prints and no resolver gets: the loader reports it, so the
+ *   invariant holds by check, not by comment.
  */
-export function unservedRRsets(view: LintView, z: LintZone): RRset[] {
+export function notServed(view: LintView, z: LintZone): { shadowed: { rrset: RRset; by: Zone }[]; unexplained: RRset[] } {
   const served = new Set(servedRRsets(view, z));
-  return [...z.zone.walk()].filter((rs) => {
-    if (served.has(rs)) return false;
-    const owner = lowerName(rs.owner);
-    if (z.zone.delegated(owner)) return false;
-    const answering = view.catalog.findZone(owner);
-    return answering === z.zone && !(rs.type === TYPE.DS && owner.length === z.origin.length);
-  });
-}
-
-/**
- * Stored RRsets a closer zone of ours answers for instead (a child zone we
- * also serve): `export` prints them and no resolver ever gets them. The
- * delegation itself is not among them: the NS at the child's apex, its DS,
- * and the glue (the A/AAAA of a name an NS record names).
- */
-export function shadowedRRsets(view: LintView, z: LintZone): { rrset: RRset; by: Zone }[] {
-  const served = new Set(servedRRsets(view, z));
-  const nsTargets = new Set<string>();
   const all = [...z.zone.walk()];
+  const nsTargets = new Set<string>();
   for (const rs of all) if (rs.type === TYPE.NS) for (const rd of rs.rdatas) { const t = rdataTarget(TYPE.NS, rd); if (t) nsTargets.add(nameKey(t)); }
-  const out: { rrset: RRset; by: Zone }[] = [];
+  const out = { shadowed: [] as { rrset: RRset; by: Zone }[], unexplained: [] as RRset[] };
   for (const rs of all) {
     if (served.has(rs)) continue;
     const by = view.catalog.findZone(rs.owner);
-    if (!by || by === z.zone) continue;
-    const atApex = rs.owner.length === by.origin.length;
-    if (atApex && (rs.type === TYPE.NS || rs.type === TYPE.DS)) continue;
-    if ((rs.type === TYPE.A || rs.type === TYPE.AAAA) && nsTargets.has(nameKey(rs.owner))) continue;
-    out.push({ rrset: rs, by });
+    if (by && by !== z.zone) {
+      const atApex = rs.owner.length === by.origin.length;
+      if (atApex && (rs.type === TYPE.NS || rs.type === TYPE.DS)) continue;
+      if ((rs.type === TYPE.A || rs.type === TYPE.AAAA) && nsTargets.has(nameKey(rs.owner))) continue;
+      out.shadowed.push({ rrset: rs, by });
+    } else if (!z.zone.delegated(rs.owner) && !(rs.type === TYPE.DS && rs.owner.length === z.origin.length)) {
+      out.unexplained.push(rs);
+    }
   }
   return out;
 }

@@ -118,7 +118,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
     if (!cname) break;
     out.answer.push({ owner, rrset: cname });
     out.chained = true;
-    const target = firstName(cname);
+    const target = cnameTarget(cname);
     // Targets outside this zone are left to the resolver (RFC 1034 §4.3.2 3a).
     if (!target || !isSubdomain(target, zone.origin) || step === MAX_CHAIN) return out;
     owner = target;
@@ -129,9 +129,10 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
   return out;
 }
 
-function firstName(rs: RRset): Name | undefined {
-  const p = rs.rdatas[0]?.parts[0];
-  return p && !Buffer.isBuffer(p) ? p.name : undefined;
+/** The canonical name a CNAME RRset points at (RFC 1034 §3.6.2: it holds one record). */
+export function cnameTarget(rs: RRset): Name | undefined {
+  const rd = rs.rdatas[0];
+  return rd && rdataTarget(TYPE.CNAME, rd);
 }
 
 function sortedRRsets(node: ZoneNode): RRset[] {

@@ -10,7 +10,7 @@ import { type Name, lowerName, nameKey } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import type { RRset } from '../wire/rrset.js';
 import type { Catalog, Zone } from '../zone/zone.js';
-import { lookup, type Outcome, type OutcomeKind } from './lookup.js';
+import { cnameTarget, lookup, type Outcome, type OutcomeKind } from './lookup.js';
 
 /**
  * The zone that answers `lname` (lower-cased) for `qtype`: the closest
@@ -55,11 +55,6 @@ export interface Resolution {
 
 /** Links a resolver follows across zones (BIND and Unbound stop at 8-12 restarts). */
 const MAX_RESTARTS = 8;
-
-function cnameTarget(rs: RRset): Name | undefined {
-  const p = rs.rdatas[0]?.parts[0];
-  return p && !Buffer.isBuffer(p) ? p.name : undefined;
-}
 
 /**
  * RFC 1034 §4.3.2 over all our zones: step 2 picks the zone (zoneFor),

@@ -16,7 +16,7 @@ import type { Resolution } from '../query/resolve.js';
 import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
 import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
-import { shadowedRRsets, unservedRRsets } from '../lint/rule.js';
+import { notServed } from '../lint/rule.js';
 import { madeByHelper } from '../wire/rrset.js';
 import { TYPE, typeToText } from '../wire/constants.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
@@ -219,13 +219,14 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     entries.forEach(({ p }, i) => {
       if (!p) return;
       found.get(p)!.push(...lint.findings[i]!);
-      for (const { rrset: rs, by } of shadowedRRsets(view, lintZonesIn[i]!)) {
+      const unserved = notServed(view, lintZonesIn[i]!);
+      for (const { rrset: rs, by } of unserved.shadowed) {
         const s = rs.sources[0];
         const helper = madeByHelper(s);
         found.get(p)!.push(...applyIgnores(p.model, [problem(s ?? { file: p.file, line: 1, col: 1 }, 'shadowed', `${nameToText(rs.owner)} ${typeToText(rs.type)}${helper ? ` (made by ${s!.helper})` : ''} is never served: the zone ${nameToText(by.origin)}, which we also serve, answers for that name`,
           helper ? `publish it in ${nameToText(by.origin)}, or stop serving that zone` : `move it to the zone ${nameToText(by.origin)}`, helper ? 'error' : 'warning')], quiet));
       }
-      for (const rs of unservedRRsets(view, lintZonesIn[i]!)) {
+      for (const rs of unserved.unexplained) {
         const s = rs.sources[0];
         found.get(p)!.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
       }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lintView, type LintZone } from '../../src/lint/index.js';
-import { unservedRRsets } from '../../src/lint/rule.js';
+import { notServed } from '../../src/lint/rule.js';
 import { lookup } from '../../src/query/lookup.js';
 import { parseName } from '../../src/util/name.js';
 import { CLASS, TYPE } from '../../src/wire/constants.js';
@@ -44,18 +44,18 @@ describe('Zone.build', () => {
   });
 });
 
-describe('unservedRRsets (the loader reports these as zone-build)', () => {
+describe('notServed (the loader reports the unexplained ones as zone-build)', () => {
   it('finds a stored RRset the lookup cannot reach, and nothing in a sound zone', () => {
     const r = loadYaml({ 'z.test.yaml': 'zone: z.test.\nnameservers: [ns1.example., ns2.example.]\nhosts:\n  www: {ipv4: 192.0.2.80}\nrecords:\n  sub: {type: NS, value: ns.sub}\n  ns.sub: {type: A, value: 192.0.2.53}\n' });
     const zone = r.zones[0]!.zone;
     const lz: LintZone = { origin: zone.origin, zone, model: r.zones[0]!.model, reverse: false };
-    expect(unservedRRsets(lintView([lz]), lz)).toEqual([]);
+    expect(notServed(lintView([lz]), lz).unexplained).toEqual([]);
     // A node keyed with a capital, as a producer that bypassed the build would make it.
     const bad = new ZoneNode(['Bad', 'z', 'test']);
     const rs = { ...a('bad.z.test.', '192.0.2.9'), owner: ['Bad', 'z', 'test'] };
     bad.rrsets.set(TYPE.A, rs);
     zone.apex.children.set('Bad', bad);
     const lz2: LintZone = { ...lz };
-    expect(unservedRRsets(lintView([lz2]), lz2)).toEqual([rs]);
+    expect(notServed(lintView([lz2]), lz2).unexplained).toEqual([rs]);
   });
 });

@@ -60,6 +60,18 @@ mailns export ${DIRS} --mta-sts DOMAIN
     options: { zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' } },
   },
   {
+    name: 'diff',
+    usage: `mailns diff OLD NEW [--format text|json]
+mailns diff --git REV ${DIRS} [--format text|json]
+  What would change in the published records, zone by zone: the records of
+  OLD not in NEW (-) and of NEW not in OLD (+), as export prints them. OLD and
+  NEW are each a directory or a zone file; --git REV compares the paths at that
+  git revision with the working tree. The SOA serial alone is not a change (a
+  note says so). Exit 0: no change; 1: changes; 2: usage error, a bad REV, or
+  a side with errors (its findings on stderr; nothing is compared).`,
+    options: { git: { type: 'string' }, format: { type: 'string' } },
+  },
+  {
     name: 'explain',
     usage: `mailns explain DOMAIN ${DIRS}
   Every record of the zone DOMAIN with the file:line and helper that made it.`,

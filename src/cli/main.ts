@@ -10,6 +10,7 @@ import { runImport } from './import.js';
 import { keygen } from './dkim.js';
 import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
+import { runDiff } from './diff.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -99,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const z of zones) process.stdout.write(exportZone(z.zone, { annotate: values.annotate }));
       return 0;
     }
+    case 'diff':
+      return runDiff(positionals, values, parsed.verb.usage);
     case 'explain': {
       const r = loadZones(positionals.length > 1 ? positionals.slice(1) : ['zones']);
       report(r.problems, (s) => console.error(s));

@@ -11,7 +11,8 @@ export interface ExportOptions {
   annotate?: boolean;
 }
 
-function recordLine(rs: RRset, rd: Rdata): string {
+/** One record as `export` prints it (owner, TTL, class, type, RDATA; tab-separated): `diff` prints the same. */
+export function recordLine(rs: RRset, rd: Rdata): string {
   return `${nameToText(rs.owner)}\t${rs.ttl}\t${classToText(rs.klass)}\t${typeToText(rs.type)}\t${rdataToText(rs.type, rd.wire)}`;
 }
 

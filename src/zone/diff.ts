@@ -1,0 +1,128 @@
+/**
+ * What would change in the published records between two snapshots, zone by
+ * zone. Records compare at the RR level (owner, type, TTL, RDATA), the unit a
+ * zone transfer carries (RFC 1995 §4 lists an incremental transfer as records
+ * deleted and records added): a TTL change is one record removed and one
+ * added. Pure: loading the two sides is the CLI's.
+ *
+ * The SOA serial is not compared. With `serial: auto` it is the file's
+ * modification time, which differs between two copies of the same file (a git
+ * checkout, a copy) though nothing published changes; a serial that moves on
+ * its own is a consequence of a change, not one. A changed zone whose SOA
+ * differs only in its serial carries the two serials (`serial`), a zone that
+ * differs in nothing else is listed in `serialOnly`; a change to any other SOA
+ * field shows the whole SOA, both serials included.
+ */
+import { nameKey, nameToText, type Name } from '../util/name.js';
+import { TYPE } from '../wire/constants.js';
+import { recordLine } from './export.js';
+import { compareLabels, type Zone } from './zone.js';
+
+/** One published record. `line` is what `export` prints; `key` is its identity for the comparison. */
+interface Rec {
+  owner: Name;
+  type: number;
+  ttl: number;
+  wire: Buffer;
+  line: string;
+  key: string;
+}
+
+export interface DiffLine {
+  op: '-' | '+';
+  /** The record as `export` prints it. */
+  record: string;
+}
+
+export interface ZoneDiff {
+  zone: string;
+  /** added / removed: the zone is on one side only. */
+  status: 'changed' | 'added' | 'removed';
+  added: number;
+  removed: number;
+  /** Canonical order: owner (RFC 4034 §6.1), type, removals before additions, RDATA (§6.3), TTL. */
+  lines: DiffLine[];
+  /** A changed zone whose SOA differs only in its serial: the two serials, for the header. */
+  serial?: { old: number; new: number };
+}
+
+export interface SerialOnly {
+  zone: string;
+  old: number;
+  new: number;
+}
+
+export interface SnapshotDiff {
+  /** The zones with a change, in canonical order of their names. */
+  zones: ZoneDiff[];
+  unchanged: number;
+  /** Zones that differ in their SOA serial and nothing else: counted unchanged. */
+  serialOnly: SerialOnly[];
+}
+
+/** RFC 4034 §6.1: names compare label by label from the right; a name sorts before the names below it. */
+export function compareNames(a: Name, b: Name): number {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const c = compareLabels(a[a.length - i]!, b[b.length - i]!);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+// SOA RDATA ends with five 32-bit fields (RFC 1035 §3.3.13): serial, refresh, retry, expire, minimum.
+const serialOf = (wire: Buffer) => wire.readUInt32BE(wire.length - 20);
+
+function records(zone: Zone): Rec[] {
+  const out: Rec[] = [];
+  for (const rs of zone.walk()) {
+    for (const rd of rs.rdatas) {
+      let id = rd.wire;
+      if (rs.type === TYPE.SOA) {
+        id = Buffer.from(rd.wire);
+        id.writeUInt32BE(0, id.length - 20);
+      }
+      out.push({ owner: rs.owner, type: rs.type, ttl: rs.ttl, wire: rd.wire, line: recordLine(rs, rd), key: `${nameKey(rs.owner)} ${rs.type} ${rs.ttl} ${id.toString('hex')}` });
+    }
+  }
+  return out;
+}
+
+function order(a: { rec: Rec; op: '-' | '+' }, b: { rec: Rec; op: '-' | '+' }): number {
+  return compareNames(a.rec.owner, b.rec.owner) || a.rec.type - b.rec.type
+    || (a.op === b.op ? 0 : a.op === '-' ? -1 : 1)
+    || Buffer.compare(a.rec.wire, b.rec.wire) || a.rec.ttl - b.rec.ttl;
+}
+
+function zoneDiff(zone: string, status: ZoneDiff['status'], removed: Rec[], added: Rec[]): ZoneDiff {
+  const tagged = [...removed.map((rec) => ({ rec, op: '-' as const })), ...added.map((rec) => ({ rec, op: '+' as const }))].sort(order);
+  return { zone, status, added: added.length, removed: removed.length, lines: tagged.map((t) => ({ op: t.op, record: t.rec.line })) };
+}
+
+/** The difference from `before` to `after`, each a set of zones with distinct origins. */
+export function diffSnapshots(before: readonly Zone[], after: readonly Zone[]): SnapshotDiff {
+  const byKey = (zs: readonly Zone[]) => new Map(zs.map((z) => [nameKey(z.origin), z]));
+  const old = byKey(before), now = byKey(after);
+  const origins = [...new Map([...before, ...after].map((z) => [nameKey(z.origin), z.origin])).values()].sort(compareNames);
+  const zones: ZoneDiff[] = [];
+  const serialOnly: SerialOnly[] = [];
+  let unchanged = 0;
+  for (const origin of origins) {
+    const key = nameKey(origin);
+    const a = old.get(key), b = now.get(key);
+    const text = nameToText(origin);
+    if (!a) { zones.push(zoneDiff(text, 'added', [], records(b!))); continue; }
+    if (!b) { zones.push(zoneDiff(text, 'removed', records(a), [])); continue; }
+    const ra = records(a), rb = records(b);
+    const inA = new Set(ra.map((r) => r.key)), inB = new Set(rb.map((r) => r.key));
+    const removed = ra.filter((r) => !inB.has(r.key));
+    const added = rb.filter((r) => !inA.has(r.key));
+    const sa = ra.find((r) => r.type === TYPE.SOA), sb = rb.find((r) => r.type === TYPE.SOA);
+    const serial = sa && sb && sa.key === sb.key && serialOf(sa.wire) !== serialOf(sb.wire) ? { old: serialOf(sa.wire), new: serialOf(sb.wire) } : undefined;
+    if (removed.length || added.length) zones.push({ ...zoneDiff(text, 'changed', removed, added), ...(serial ? { serial } : {}) });
+    else {
+      unchanged++;
+      if (serial) serialOnly.push({ zone: text, ...serial });
+    }
+  }
+  return { zones, unchanged, serialOnly };
+}

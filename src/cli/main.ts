@@ -126,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`mailns dkim keygen: ${(e as Error).message}`);
         return 2;
       }
+      for (const w of k.warnings) console.error(w);
       console.log(`private key (for the mail server, mode 0600): ${k.privatePath}`);
       console.log(`public key (for the zone): ${k.publicPath}`);
       console.log(`\nadd to the zone file of ${values.zone} (key_file is relative to the zone file):\n\n${k.yaml}`);

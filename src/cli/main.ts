@@ -8,6 +8,7 @@ import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
 import { runImport } from './import.js';
 import { keygen } from './dkim.js';
+import { runInit } from './init.js';
 import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
 
@@ -135,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'import':
       return runImport(positionals[0]!, values.origin);
+    case 'init':
+      return runInit(positionals, parsed.values);
     default:
       return 2; // parseCommandLine knows no other verb
   }

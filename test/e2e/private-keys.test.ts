@@ -64,4 +64,14 @@ describe.skipIf(!hasTool('git'))('the private key and git', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
   });
+
+  it('init warns the same way, and not when the work tree ignores the key', () => {
+    const args = ['init', 'a.test', '--mail-ip', '203.0.113.4'];
+    const warned = run(repo('zones/keys/\n'), args);
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/^warning: keys\.private\/a\.test\/s\d{6}\.private\.pem is inside a git work tree that does not ignore it/m);
+    const quiet = run(repo('keys.private/\n'), args);
+    expect(quiet.status, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
 });

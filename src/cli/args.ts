@@ -100,6 +100,23 @@ mailns diff --git REV ${DIRS} [--format text|json]
     },
     maxPositionals: 0,
   },
+  {
+    name: 'init',
+    usage: `mailns init DOMAIN --mail-ip ADDR [--mail-ipv6 ADDR] [--mail-host mail] [--ns NAME ...] [--report EMAIL]
+            [--zone-dir zones] [--private-dir keys.private] [--force]
+  Writes a commented starter zone ZONE_DIR/DOMAIN.yaml for a domain whose mail
+  server is this host: its addresses, MX, SPF, a new DKIM key, DMARC
+  (p=quarantine), client SRV, MTA-STS (testing) and TLS-RPT. The nameserver is
+  ns1.DOMAIN on this host unless --ns (repeatable) names them. DMARC and TLS
+  reports go to --report (default dmarc-reports@ and tls-reports@DOMAIN). Then
+  prints what to set up elsewhere: the PTRs, NS and glue at the registrar, the
+  MTA-STS policy. An existing zone file is kept (exit 1) unless --force.`,
+    options: {
+      'mail-ip': { type: 'string' }, 'mail-ipv6': { type: 'string' }, 'mail-host': { type: 'string' }, ns: { type: 'string', multiple: true },
+      report: { type: 'string' }, 'zone-dir': { type: 'string' }, 'private-dir': { type: 'string' }, force: { type: 'boolean' },
+    },
+    maxPositionals: 1,
+  },
 ];
 
 export type Parsed =

@@ -8,6 +8,7 @@ import { formatProblem, sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
 import { runImport } from './import.js';
 import { keygen } from './dkim.js';
+import { runInit } from './init.js';
 import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
@@ -129,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`mailns dkim keygen: ${(e as Error).message}`);
         return 2;
       }
+      for (const w of k.warnings) console.error(w);
       console.log(`private key (for the mail server, mode 0600): ${k.privatePath}`);
       console.log(`public key (for the zone): ${k.publicPath}`);
       console.log(`\nadd to the zone file of ${values.zone} (key_file is relative to the zone file):\n\n${k.yaml}`);
@@ -137,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'import':
       return runImport(positionals[0]!, values.origin);
+    case 'init':
+      return runInit(positionals, parsed.values);
     default:
       return 2; // parseCommandLine knows no other verb
   }

@@ -17,7 +17,7 @@ import { FCRDNS_RULES } from './fcrdns.js';
 
 export const MODULES: readonly LintModule[] = [spfRules, dmarcRules, dkimRules, targetsRules, stsRules, tlsaRules, miscRules];
 
-/** Every lint rule, for the README table and `check --format json`. */
+/** Every lint rule, for the table in docs/lint.md and `check --format json`. */
 export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
   [...MODULES.flatMap((m) => m.rules), ...FCRDNS_RULES].map((r) => [r.id, r]),
 );
@@ -40,7 +40,7 @@ export function lintZones(view: LintView): { findings: Problem[][]; silenced: Si
 export function unknownIgnores(model: ZoneModel, known: ReadonlySet<string>): Problem[] {
   return Object.keys(model.lint?.ignore ?? {}).filter((id) => !RULES.has(id) && !known.has(id)).map((id) => ({
     ...model.at(['lint', 'ignore', id], true), severity: 'warning' as const, rule: 'lint-ignore-unknown',
-    message: `lint.ignore names "${id}", which is no rule`, hint: 'see the rule table in the README, or mailns check --format json',
+    message: `lint.ignore names "${id}", which is no rule`, hint: 'see the rule table in docs/lint.md, or mailns check --format json',
   }));
 }
 

@@ -18,7 +18,7 @@ export interface RuleInfo {
   severity: Severity;
   /** e.g. "RFC 7208 §4.6.4". */
   rfc: string;
-  /** One line for the README table. */
+  /** One line for the table in docs/lint.md. */
   summary: string;
 }
 

@@ -10,6 +10,7 @@ import { runImport } from './import.js';
 import { keygen } from './dkim.js';
 import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
+import { probe } from './probe.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -134,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'import':
       return runImport(positionals[0]!, values.origin);
+    case 'probe':
+      return probe(dirs, values);
     default:
       return 2; // parseCommandLine knows no other verb
   }

@@ -17,8 +17,11 @@ export class UsageError extends Error {}
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Where `serve` listens, and so where `probe` asks, unless told otherwise. */
+export const DEFAULT_LISTEN = '127.0.0.1:5353';
+
 /** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
-function parseListen(s: string): ListenAddress {
+export function parseListen(s: string): ListenAddress {
   const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
   if (!m) throw new UsageError(`--listen ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:5353, [::1]:5353)`);
   const host = m[1]!, port = Number(m[2]);
@@ -43,7 +46,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   // Every flag is checked before anything is loaded or bound.
   const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
-  const listen = ((values.listen as string[] | undefined) ?? ['127.0.0.1:5353']).map(parseListen);
+  const listen = ((values.listen as string[] | undefined) ?? [DEFAULT_LISTEN]).map(parseListen);
   const tcp = {
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),

@@ -89,6 +89,15 @@ mailns diff --git REV ${DIRS} [--format text|json]
     maxPositionals: 1,
   },
   {
+    name: 'probe',
+    usage: `mailns probe ${DIRS} [--zone NAME] [--server HOST:PORT] [--timeout SECONDS]
+  Health check: asks the server at HOST:PORT (default 127.0.0.1:5353, serve's
+  default) over UDP for the SOA of zone NAME, or of the first zone file in DIR
+  (its zone: is read, nothing is validated). Exit 0 on an authoritative NOERROR
+  answer with the SOA, 1 otherwise with one line saying why (timeout: 2 s).`,
+    options: { zone: { type: 'string' }, server: { type: 'string' }, timeout: { type: 'string' } },
+  },
+  {
     name: 'dkim keygen',
     usage: `mailns dkim keygen --zone DOMAIN --selector NAME [--type rsa|ed25519] [--bits 2048]
                    [--zone-dir zones] [--dir ZONE_DIR/keys] [--private-dir keys.private] [--force]

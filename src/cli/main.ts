@@ -12,6 +12,7 @@ import { runInit } from './init.js';
 import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
+import { probe } from './probe.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -141,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
       return runImport(positionals[0]!, values.origin);
     case 'init':
       return runInit(positionals, parsed.values);
+    case 'probe':
+      return probe(dirs, values);
     default:
       return 2; // parseCommandLine knows no other verb
   }

@@ -3,6 +3,7 @@
  * Problems at start-up are one line on stderr (exit 1 or 2), not a stack
  * trace; the running server logs JSON lines (pino).
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -17,8 +18,11 @@ export class UsageError extends Error {}
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Where `serve` listens, and so where `probe` asks, unless told otherwise. */
+export const DEFAULT_LISTEN = '127.0.0.1:5353';
+
 /** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
-function parseListen(s: string): ListenAddress {
+export function parseListen(s: string): ListenAddress {
   const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
   if (!m) throw new UsageError(`--listen ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:5353, [::1]:5353)`);
   const host = m[1]!, port = Number(m[2]);
@@ -33,17 +37,28 @@ function listenFailure(err: unknown): string {
   const where = e.address !== undefined ? fmtAddr({ address: e.address, port: e.port ?? 0 }) : 'the address';
   const proto = e.syscall === 'bind' ? 'UDP' : 'TCP';
   if (e.code === 'EADDRINUSE') return `${where} is in use (${proto})`;
-  if (e.code === 'EACCES') return `${where}: permission denied (${proto}); ports below 1024 need CAP_NET_BIND_SERVICE`;
+  if (e.code === 'EACCES') return `${where}: permission denied (${proto}); ${privilegedPorts()}`;
   if (e.code === 'EADDRNOTAVAIL') return `${where}: no such address on this host (${proto})`;
   return `${where}: ${e.message ?? String(err)}`;
 }
 
+/**
+ * Why a port below 1024 was refused: the kernel lets a process without
+ * CAP_NET_BIND_SERVICE bind only from net.ipv4.ip_unprivileged_port_start up,
+ * a per-network-namespace sysctl (Docker and Podman set it to 0 in a
+ * container's own network, not with --network=host).
+ */
+function privilegedPorts(): string {
+  let start = '1024';
+  try { start = readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim(); } catch { /* not Linux: the classic 1024 */ }
+  return `ports below ${start} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start is ${start} here)`;
+}
 
 export async function serve(dirs: string[], values: Record<string, unknown>, version: string): Promise<number> {
   // Every flag is checked before anything is loaded or bound.
   const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
-  const listen = ((values.listen as string[] | undefined) ?? ['127.0.0.1:5353']).map(parseListen);
+  const listen = ((values.listen as string[] | undefined) ?? [DEFAULT_LISTEN]).map(parseListen);
   const tcp = {
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
@@ -56,9 +71,16 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
   const t0 = performance.now();
   let loaded = loadZones(dirs);
+  if (loaded.zones.length === 0 && loaded.failed.length === 0) {
+    // No zone file at all (a directory missing or empty, e.g. a container started without its zones
+    // mounted): one line and exit 1, rather than a server that answers REFUSED to everything.
+    const why = loaded.problems.filter((p) => p.severity === 'error').map((p) => p.message);
+    console.error(`mailns serve: ${why.length ? why.join('; ') : `no zone in ${dirs.join(' ')}`}; nothing to serve`);
+    return 1;
+  }
   logLoad(log, loaded);
   if (loaded.zones.length === 0) {
-    log.error({ dirs }, 'no zone loaded');
+    console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;
   }
   const server = new DnsServer(loaded.catalog, {

@@ -4,7 +4,7 @@
  * size at RRset boundaries (RFC 2181 §9).
  */
 import { lowerName } from '../util/name.js';
-import { CLASS, RCODE, TYPE } from '../wire/constants.js';
+import { CLASS, FLAG, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
 import type { Catalog } from '../zone/zone.js';
@@ -34,7 +34,7 @@ export interface Reply {
   outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached';
 }
 
-const F_QR = 0x8000, F_AA = 0x0400, F_TC = 0x0200, F_RD = 0x0100, F_CD = 0x0010;
+const { QR: F_QR, AA: F_AA, TC: F_TC, RD: F_RD, CD: F_CD } = FLAG;
 
 export class Responder {
   private readonly writer = new MessageWriter(Buffer.allocUnsafe(65535));

@@ -5,9 +5,9 @@
  * the others still load.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readYaml } from '../config/source.js';
-import { buildModel, type ZoneModel } from '../config/model.js';
+import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
@@ -124,7 +124,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     const t0 = performance.now();
     const read = readYaml(file);
     const mine: Problem[] = [...read.problems];
-    const built = read.source ? buildModel(read.source, basename(file).replace(/\.ya?ml$/, ''), file) : undefined;
+    const built = read.source ? buildModel(read.source, defaultOrigin(file), file) : undefined;
     if (built) mine.push(...built.problems);
     const model = built?.model;
     if (!model) { problems.push(...mine); failed.push(file); continue; }

@@ -40,7 +40,8 @@ const MAX_HOPS = 126; // more pointers than a 255-octet name can need
 /** RFC 1035 §4.1.1: the fixed header; no name starts inside it. */
 const HEADER_OCTETS = 12;
 
-function readName(b: Buffer, start: number): { labels: string[]; end: number } {
+/** A name at `start` (compression followed); throws on anything malformed. */
+export function readName(b: Buffer, start: number): { labels: string[]; end: number } {
   const labels: string[] = [];
   let o = start;
   let end = -1;
@@ -77,7 +78,8 @@ function readName(b: Buffer, start: number): { labels: string[]; end: number } {
   return { labels, end };
 }
 
-function skipRR(b: Buffer, o: number): { type: number; klass: number; ttl: number; rdStart: number; rdEnd: number; owner: string[] } {
+/** The resource record at `o`: header fields and where its RDATA is; throws on anything malformed. */
+export function skipRR(b: Buffer, o: number): { type: number; klass: number; ttl: number; rdStart: number; rdEnd: number; owner: string[] } {
   const n = readName(b, o);
   o = n.end;
   if (o + 10 > b.length) throw new Malformed('resource record header runs past the end');

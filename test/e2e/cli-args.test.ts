@@ -20,7 +20,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; scripts: Record<string, string> });
 
 describe('--help and --version', () => {
-  for (const verb of [['serve'], ['check'], ['export'], ['diff'], ['explain'], ['import'], ['dkim', 'keygen'], ['init']]) {
+  for (const verb of [['serve'], ['check'], ['export'], ['diff'], ['explain'], ['import'], ['dkim', 'keygen'], ['init'], ['probe']]) {
     it(`mailns ${verb.join(' ')} --help (and -h): its own usage, exit 0, nothing else done`, () => {
       for (const h of ['--help', '-h']) {
         const r = cli(...verb, h);
@@ -38,7 +38,7 @@ describe('--help and --version', () => {
     expect(cli('-V').stdout.trim()).toBe(VERSION.version);
     const h = cli('--help');
     expect(h.status).toBe(0);
-    for (const v of ['serve', 'check', 'export', 'diff', 'explain', 'import', 'dkim keygen', 'init']) expect(h.stdout).toContain(`mailns ${v} `);
+    for (const v of ['serve', 'check', 'export', 'diff', 'explain', 'import', 'dkim keygen', 'init', 'probe']) expect(h.stdout).toContain(`mailns ${v} `);
   });
 
   it('no command, or an unknown one, is a usage error (exit 2, usage on stderr)', () => {

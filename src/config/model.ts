@@ -11,7 +11,7 @@ import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, pa
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import { type Path, type YamlSource, readRegularFile } from './source.js';
-import schema from './zone.schema.json' with { type: 'json' };
+import schema from '../../schema/zone.schema.json' with { type: 'json' };
 import type { CaaIntent, MailIntent, ReverseIntent, TlsaIntent } from './intent.js';
 
 export interface SoaModel {

@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY schema ./schema
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

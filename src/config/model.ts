@@ -6,12 +6,12 @@
 import { isIP } from 'node:net';
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, parseName, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import { type Path, type YamlSource, readRegularFile } from './source.js';
-import schema from './zone.schema.json' with { type: 'json' };
+import { schemaProblems, validateZone } from './schema.js';
 import type { CaaIntent, MailIntent, ReverseIntent, TlsaIntent } from './intent.js';
 
 export interface SoaModel {
@@ -69,13 +69,6 @@ export interface ZoneModel {
   files: ReadonlyMap<string, string | Error>;
 }
 
-// Compiled on first use, not at import: the verbs that validate nothing (probe, import, --version) skip its ~0.3 s.
-let compiled: ValidateFunction | undefined;
-const validateSchema = (data: unknown): ErrorObject[] => {
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
-  return compiled(data) ? [] : compiled.errors ?? [];
-};
-
 const DEFAULT_TTL = 3600;
 // SOA timers within the RFC 1912 §2.2 ranges.
 const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
@@ -106,8 +99,8 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [problem(src.at([]), 'schema', 'a zone file is a YAML mapping (zone:, nameservers:, hosts:, records:)')] };
   }
-  const schemaErrors = validateSchema(data);
-  for (const e of dedupeSchemaErrors(schemaErrors)) problems.push(schemaProblem(src, e));
+  const schemaErrors = validateZone(data);
+  problems.push(...schemaProblems(src, schemaErrors));
   const zoneText = typeof data.zone === 'string' ? data.zone : defaultOrigin;
   let origin: Name = [];
   try {
@@ -333,57 +326,4 @@ function address(ctx: Ctx, path: Path, v: unknown, family: 4 | 6): string {
     return '';
   }
   return s;
-}
-
-function dedupeSchemaErrors(errs: ErrorObject[]): ErrorObject[] {
-  // oneOf failures repeat each branch's complaint; keep the most specific per path.
-  const byPath = new Map<string, ErrorObject>();
-  // A oneOf/anyOf complaint about a value whose parts have their own, more precise errors adds nothing.
-  // So does "must be array" from the branch the user did not mean, when the branch they meant has errors.
-  // So does the `const: none` of the branch for the word (mx: none), and any of these, when the value has errors inside.
-  const vague = (e: ErrorObject) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'type' || e.keyword === 'const';
-  errs = errs.filter((e) => !(vague(e) && errs.some((o) => o.instancePath.startsWith(e.instancePath + '/') || (!vague(o) && o.instancePath === e.instancePath))));
-  for (const e of errs) {
-    const k = e.instancePath + (e.keyword === 'additionalProperties' ? '/' + String((e.params as { additionalProperty: string }).additionalProperty) : '');
-    const prev = byPath.get(k);
-    if (!prev || (prev.keyword === 'oneOf' && e.keyword !== 'oneOf')) byPath.set(k, e);
-  }
-  return [...byPath.values()];
-}
-
-function schemaProblem(src: YamlSource, e: ErrorObject): Problem {
-  const path = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const where = path.length ? path.join('.') : 'top level';
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      const allowed = Object.keys(propsAt(path)).join(', ');
-      return problem(src.at([...path, extra], true), 'schema', `unknown key "${extra}" in ${where}`, allowed ? `known keys here: ${allowed}` : undefined);
-    }
-    case 'required': {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      return problem(src.at(path), 'schema', `${where} needs "${missing}"`, `add ${missing}: to ${where}`);
-    }
-    case 'type': {
-      const type = (e.params as { type: string }).type;
-      const example: Record<string, string> = { array: 'a list: [a, b] or one "- item" per line', object: 'a mapping: {key: value}', string: 'text (quote it if YAML reads it as a number)', integer: 'a whole number', boolean: 'true or false' };
-      return problem(src.at(path), 'schema', `${where} must be ${type}`, example[type] ? `write ${example[type]}` : undefined);
-    }
-    case 'enum':
-    case 'const': {
-      const allowed = (e.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [(e.params as { allowedValue?: unknown }).allowedValue];
-      return problem(src.at(path), 'schema', `${where} ${e.message ?? 'is invalid'}`, `one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
-    }
-    default:
-      return problem(src.at(path), 'schema', `${where} ${e.message ?? 'is invalid'}`);
-  }
-}
-
-function propsAt(path: string[]): Record<string, unknown> {
-  const s = schema as unknown as { properties: Record<string, { properties?: Record<string, unknown> }>; definitions: Record<string, { properties?: Record<string, unknown> }> };
-  if (path.length === 0) return s.properties;
-  if (path.length === 1) return s.properties[path[0]!]?.properties ?? {};
-  if (path[0] === 'hosts') return s.definitions.host?.properties ?? {};
-  if (path[0] === 'records') return s.definitions.record?.properties ?? {};
-  return {};
 }

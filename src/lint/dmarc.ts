@@ -6,6 +6,7 @@
  * another domain must authorize the reports (§7.1).
  */
 import { type Name, isSubdomain, lowerName, nameToText, parseName } from '../util/name.js';
+import { distance } from '../util/closest.js';
 import { TYPE } from '../wire/constants.js';
 import type { RRset } from '../wire/rrset.js';
 import { type LintContext, type LintModule, type RuleInfo, txtText } from './rule.js';
@@ -208,17 +209,4 @@ function linesOf(rs: RRset, indexes: number[]): string {
 
 function short(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-/** Edit distance with transpositions (rau → rua is 1), for "did you mean". */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }

@@ -1,11 +1,11 @@
-/** Runs test/helpers/mailcheck.py (pyspf, dkimpy, dnspython under /usr/bin/python3) for the mail tests. */
+/** Runs test/helpers/mailcheck.py (pyspf, dkimpy, dnspython under /usr/bin/python3) for the mail tests; tells which Python modules are missing. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const PYTHON = '/usr/bin/python3';
 const MAILCHECK = 'test/helpers/mailcheck.py';
 /** Debian package that gives /usr/bin/python3 each module. */
-const PY_PACKAGE: Record<string, string> = { spf: 'python3-spf', dkim: 'python3-dkim', 'nacl.signing': 'python3-nacl', 'dns.resolver': 'python3-dnspython' };
+const PY_PACKAGE: Record<string, string> = { spf: 'python3-spf', dkim: 'python3-dkim', 'nacl.signing': 'python3-nacl', 'dns.resolver': 'python3-dnspython', jsonschema: 'python3-jsonschema', yaml: 'python3-yaml' };
 
 export function missingModules(mods: string[]): string[] {
   if (!existsSync(PYTHON)) return mods;

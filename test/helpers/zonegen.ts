@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import schema from '../../src/config/zone.schema.json' with { type: 'json' };
+import schema from '../../schema/zone.schema.json' with { type: 'json' };
 
 /** One case: file name → YAML text, loaded together. */
 export type Files = Record<string, string>;

@@ -80,7 +80,8 @@ export class DnsServer {
       const tcp = new TcpListener(this.onMessage, this.failures, this.limits);
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen(addr.port, addr.host, () => { tcp.off('error', reject); resolve(); });
+        // ipv6Only: [::] beside 0.0.0.0 on the same port (IPV6_V6ONLY, as for UDP).
+        tcp.listen({ port: addr.port, host: addr.host, ipv6Only: family === 'udp6' }, () => { tcp.off('error', reject); resolve(); });
       });
       const port = (tcp.address() as AddressInfo).port;
       const udp = new UdpListener(family, this.onMessage, this.log, this.failures);

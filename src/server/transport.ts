@@ -23,7 +23,9 @@ export interface TcpLimits {
 
 export class UdpListener extends dns2.UDPServer {
   constructor(family: 'udp4' | 'udp6', private readonly onMessage: Handler, private readonly log: Logger, private readonly failures: FailureLog) {
-    super({ type: family });
+    // IPV6_V6ONLY (as NSD and Knot set it): [::]:53 takes IPv6 only, so 0.0.0.0:53 can be
+    // listed beside it. dns2 hands its `type` to dgram.Socket as it is, and dgram takes options there.
+    super({ type: { type: family, ipv6Only: family === 'udp6' } as unknown as 'udp4' | 'udp6' });
   }
 
   override handle(data: Buffer, rinfo: RemoteInfo): void {

@@ -67,15 +67,17 @@ describe('contrib/mailns.service', () => {
   it('its ExecStart= serves (zones and port moved here), and keeps serving after ExecReload=', async () => {
     const port = await findFreePort();
     const words = local.match(/^ExecStart=(.*)$/m)![1]!.split(/\s+/)
-      .map((w) => (w === '/etc/mailns/zones' ? join(repo, 'zones') : w === '0.0.0.0:53' ? `127.0.0.1:${port}` : w));
+      .map((w) => (w === '/etc/mailns/zones' ? join(repo, 'zones') : w === '0.0.0.0:53' ? `127.0.0.1:${port}` : w === '[::]:53' ? `[::1]:${port}` : w));
     const child = spawn(words[0]!, words.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (d: Buffer) => { log += d.toString(); });
     const probe = () => spawnSync(process.execPath, ['dist/src/cli/main.js', 'probe', 'zones', '--server', `127.0.0.1:${port}`], { encoding: 'utf8' });
+    const probe6 = () => spawnSync(process.execPath, ['dist/src/cli/main.js', 'probe', 'zones', '--server', `[::1]:${port}`], { encoding: 'utf8' });
     try {
       const until = async (pattern: RegExp) => { for (const end = Date.now() + 10_000; !pattern.test(log) && Date.now() < end;) await new Promise((ok) => setTimeout(ok, 50)); };
       await until(/"msg":"started"/);
       expect(probe().status).toBe(0);
+      expect(probe6().status).toBe(0);
       // ExecReload=/bin/kill -HUP $MAINPID
       expect(spawnSync('/bin/kill', ['-HUP', String(child.pid)]).status).toBe(0);
       await until(/"msg":"reloaded"/);

@@ -26,6 +26,8 @@ export interface StarterZone {
   privatePath: string;
   /** Where `mailns export --mta-sts` is pointed: the zone directory. */
   zoneDir: string;
+  /** The zone schema, relative to the zone directory, for the editor's modeline. */
+  schema?: string;
   date: string;
 }
 
@@ -80,7 +82,7 @@ function hostsBlock(z: StarterZone): string {
 
 export function starterZone(z: StarterZone): string {
   const m = z.mailHost;
-  return `# Starter zone for ${z.domain}, written by \`mailns init\` on ${z.date}: everything a
+  return `${z.schema ? `# yaml-language-server: $schema=${z.schema}\n` : ''}# Starter zone for ${z.domain}, written by \`mailns init\` on ${z.date}: everything a
 # mail domain needs, each block saying what it is for. \`mailns check ${z.zoneDir}\`
 # validates it; \`mailns explain ${z.domain} ${z.zoneDir}\` lists every record it makes,
 # with the line that made it.

@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { join, relative } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nameToText, parseZoneName } from '../util/name.js';
 import { addressToBigint, formatAddress, reverseLabels } from '../synth/reverse/network.js';
 import { usageOf } from './args.js';
@@ -105,7 +106,7 @@ export function runInit(positionals: string[], v: Values): number {
     });
     mkdirSync(z.zoneDir, { recursive: true });
     // key_file is relative to the zone file, as keygen prints it.
-    writeFileSync(file, starterZone({ ...z, keyFile: relative(z.zoneDir, k.publicPath), privatePath: k.privatePath }));
+    writeFileSync(file, starterZone({ ...z, keyFile: relative(z.zoneDir, k.publicPath), privatePath: k.privatePath, schema: schemaFrom(z.zoneDir) }));
   } catch (e) {
     console.error(`mailns init: ${(e as Error).message}`);
     return 1;
@@ -200,4 +201,20 @@ function nextSteps(z: Plan, file: string, k: Keygen): string {
     `     mailns serve ${z.zoneDir} --listen 0.0.0.0:53 --listen [::]:53`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * The schema this mailns validates with, as a path from the zone directory,
+ * for the yaml-language-server modeline (editors show each key's description):
+ * the checkout's or package's schema/, else the copy the build put in dist/.
+ */
+function schemaFrom(zoneDir: string): string | undefined {
+  for (const at of ['../../../schema/zone.schema.json', '../../schema/zone.schema.json']) {
+    const path = fileURLToPath(new URL(at, import.meta.url));
+    if (!existsSync(path)) continue;
+    // Relative while it stays near (the zones of a checkout, or of a directory beside it); absolute otherwise.
+    const rel = relative(resolve(zoneDir), path).split(sep);
+    return rel.filter((p) => p === '..').length <= 2 ? rel.join('/') : path;
+  }
+  return undefined;
 }

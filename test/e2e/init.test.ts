@@ -60,6 +60,10 @@ describe('mailns init', () => {
     expect(yaml).toMatch(/^ {2}mail: \{ipv4: 203\.0\.113\.4, ipv6: '2001:db8::4', ptr: primary\}$/m);
     expect(yaml).toMatch(/^ {2}# '': \{ipv4: 203\.0\.113\.4/m);
     expect(yaml.split('\n').filter((l) => /^\s*#/.test(l)).length).toBeGreaterThan(40);
+    // The first line tells the editor the schema (yaml-language-server): this checkout's, found from the zone's directory.
+    const modeline = /^# yaml-language-server: \$schema=(.+)\n/.exec(yaml);
+    expect(modeline).not.toBeNull();
+    expect(resolve(zones, modeline![1]!)).toBe(resolve('schema/zone.schema.json'));
   });
 
   it('mailns check passes it: no errors; the one warning is the single nameserver, which the zone and the steps explain', () => {

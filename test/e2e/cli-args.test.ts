@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,20 @@ describe('--help and --version', () => {
       }
     });
   }
+
+  it('serve --help leaves the default port free: it bound nothing, and no server outlives it', async () => {
+    const free = async () => {
+      const tcp = await new Promise<boolean>((res) => { const s = createServer(); s.once('error', () => res(false)); s.listen(5353, '127.0.0.1', () => s.close(() => res(true))); });
+      const udp = await new Promise<boolean>((res) => { const s = createSocket('udp4'); s.once('error', () => { s.close(); res(false); }); s.bind(5353, '127.0.0.1', () => s.close(() => res(true))); });
+      return tcp && udp;
+    };
+    // Where something else holds 5353, "stays free" cannot be observed; the exit 0 above still shows nothing was started.
+    if (!(await free())) return;
+    const child = spawn(process.execPath, [CLI, 'serve', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const code = await new Promise<number | null>((res) => child.once('exit', res));
+    expect(code).toBe(0);
+    expect(await free()).toBe(true);
+  });
 
   it('--version and -V print the version; mailns --help lists every verb', () => {
     expect(cli('--version').stdout.trim()).toBe(VERSION.version);

@@ -11,9 +11,6 @@
  *   the test serves the directory's zones/ itself, on a free port that
  *   replaces 5353. A block of dig lines followed by a bare ``` block must
  *   print that block (a line ending in ... matches by its start).
- *
- * TODO(init): `mailns init` is being added on another branch; blocks that run
- * it are skipped until it is merged. Then drop INIT_PENDING.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -25,7 +22,6 @@ import { startServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/nsd.js';
 
 const PAGE = 'docs/walkthrough.md';
-const INIT_PENDING = true;
 const usesInit = (b: Block) => /\bmailns init\b/.test(b.text);
 const all = blocks(PAGE);
 const sh = all.filter((b) => b.lang === 'sh');
@@ -83,8 +79,7 @@ describe('docs/walkthrough.md', () => {
   });
 
   for (const b of marked) {
-    const skip = INIT_PENDING && usesInit(b); // TODO(init): run these once mailns init is merged
-    it.skipIf(skip || (!hasOpenssl && /openssl/.test(b.text)))(`${PAGE}:${b.line} runs in a fresh directory`, async () => {
+    it.skipIf((!hasOpenssl && /openssl/.test(b.text)))(`${PAGE}:${b.line} runs in a fresh directory`, async () => {
       const r = await run(b.text, freshDir());
       expect(r.status, r.out).toBe(0);
     });
@@ -93,7 +88,7 @@ describe('docs/walkthrough.md', () => {
   it.skipIf(!hasDig || !hasOpenssl)('runs as a session: the blocks in order in one directory, and every dig against its zones', async () => {
     const dir = freshDir();
     const session = sh.filter((b) => {
-      if (b.marker === 'walkthrough:run') return !(INIT_PENDING && usesInit(b)); // TODO(init)
+      if (b.marker === 'walkthrough:run') return true;
       if (/\b(serve|npm|git)\b/.test(b.text)) return false;
       return b.text.split('\n').filter((l) => /^\s*dig\b/.test(l)).every((l) => l.includes('@127.0.0.1'));
     });

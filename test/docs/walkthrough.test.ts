@@ -13,7 +13,7 @@
  *   print that block (a line ending in ... matches by its start).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,8 @@ function freshDir(): string {
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(resolve('.'), join(dir, 'node_modules', 'mailns'));
   symlinkSync(resolve('dist/src/cli/main.js'), join(dir, 'node_modules', '.bin', 'mailns'));
+  // npm makes a bin's target executable when it links it (tsc writes it 0644).
+  chmodSync(resolve('dist/src/cli/main.js'), 0o755);
   return dir;
 }
 

@@ -26,11 +26,13 @@ export const VERBS: readonly Verb[] = [
     name: 'serve',
     usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
+             [--metrics HOST:PORT]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
   or readable lines when stdout is a terminal (--log-format chooses). SIGHUP
-  reloads.`,
+  reloads. --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
+  /health (200 while serving); nothing listens for them unless given.`,
     options: {
       listen: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
@@ -39,6 +41,7 @@ export const VERBS: readonly Verb[] = [
       identity: { type: 'string' },
       'tcp-idle-timeout': { type: 'string' },
       'tcp-max-connections': { type: 'string' },
+      metrics: { type: 'string' },
     },
   },
   {

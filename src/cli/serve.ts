@@ -10,6 +10,8 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
+import { ServerMetrics, listenMetrics } from '../server/metrics.js';
+import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
 
@@ -22,20 +24,20 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_LISTEN = '127.0.0.1:5353';
 
 /** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
-export function parseListen(s: string): ListenAddress {
+export function parseListen(s: string, flag = '--listen'): ListenAddress {
   const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
-  if (!m) throw new UsageError(`--listen ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:5353, [::1]:5353)`);
+  if (!m) throw new UsageError(`${flag} ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:${flag === '--listen' ? 5353 : 9153}, [::1]:${flag === '--listen' ? 5353 : 9153})`);
   const host = m[1]!, port = Number(m[2]);
-  if (isIP(host) === 0) throw new UsageError(`--listen ${s}: "${host}" is not an IP address`);
-  if (port > 65535) throw new UsageError(`--listen ${s}: port ${port} is above 65535`);
+  if (isIP(host) === 0) throw new UsageError(`${flag} ${s}: "${host}" is not an IP address`);
+  if (port > 65535) throw new UsageError(`${flag} ${s}: port ${port} is above 65535`);
   return { host, port };
 }
 
 /** Why a listener could not start, in one line (the socket error's code, its address, UDP or TCP). */
-function listenFailure(err: unknown): string {
+function listenFailure(err: unknown, what = ''): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   const where = e.address !== undefined ? fmtAddr({ address: e.address, port: e.port ?? 0 }) : 'the address';
-  const proto = e.syscall === 'bind' ? 'UDP' : 'TCP';
+  const proto = what || (e.syscall === 'bind' ? 'UDP' : 'TCP');
   if (e.code === 'EADDRINUSE') return `${where} is in use (${proto})`;
   if (e.code === 'EACCES') return `${where}: permission denied (${proto}); ${privilegedPorts()}`;
   if (e.code === 'EADDRNOTAVAIL') return `${where}: no such address on this host (${proto})`;
@@ -58,7 +60,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   // Every flag is checked before anything is loaded or bound.
   const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
-  const listen = ((values.listen as string[] | undefined) ?? [DEFAULT_LISTEN]).map(parseListen);
+  const listen = ((values.listen as string[] | undefined) ?? [DEFAULT_LISTEN]).map((s) => parseListen(s));
+  const metricsAt = values.metrics !== undefined ? parseListen(values.metrics as string, '--metrics') : undefined;
   const tcp = {
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
@@ -83,21 +86,27 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;
   }
+  const metrics = metricsAt ? new ServerMetrics() : undefined;
   const server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
+    metrics,
     chaos: {
       version: values['hide-version'] ? false : `mailns ${version}`,
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
     },
   }, log);
+  let http: HttpServer | undefined;
+  let serving = false;
   try {
     await server.start();
+    if (metrics && metricsAt) http = await listenMetrics(metricsAt.host, metricsAt.port, metrics, () => serving);
   } catch (err) {
     await server.stop();
-    console.error(`mailns serve: ${listenFailure(err)}`);
+    console.error(`mailns serve: ${listenFailure(err, metricsAt && !http && server.bound.udp.length === listen.length ? 'HTTP, --metrics' : '')}`);
     return 1;
   }
+  serving = true;
   log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
 
   process.on('SIGHUP', () => {
@@ -105,6 +114,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     try {
       reload();
     } catch (err) {
+      metrics?.reloaded('failed');
       log.error({ err }, 'reload failed; serving the previous zones');
     }
   });
@@ -118,10 +128,14 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     const zones = [...next.zones, ...kept];
     loaded = { ...next, zones, kept: [] };
     server.setCatalog(loaded.catalog);
+    metrics?.reloaded(kept.length ? 'partial' : 'ok');
     log.info({ zones: loaded.zones.length }, 'reloaded');
   };
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
+    serving = false;
+    http?.closeAllConnections();
+    http?.close();
     await server.stop();
     log.info('stopped');
     process.exit(0);

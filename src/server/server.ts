@@ -13,6 +13,7 @@ import { FailureLog } from './failures.js';
 import { Responder, type ResponderOptions } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
 import { TcpListener, UdpListener, type Transport, type TcpLimits } from './transport.js';
+import type { ServerMetrics } from './metrics.js';
 
 const UDP_BUFFER = 4 * 1024 * 1024;
 
@@ -21,6 +22,8 @@ export interface ListenAddress { host: string; port: number }
 export interface ServerOptions extends ResponderOptions {
   listen: ListenAddress[];
   tcp?: Partial<TcpLimits>;
+  /** Counted only when given (serve --metrics). */
+  metrics?: ServerMetrics;
 }
 
 export class DnsServer {
@@ -46,16 +49,22 @@ export class DnsServer {
       },
     });
     this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, ...opts.tcp };
+    this.metrics = opts.metrics;
+    this.metrics?.served(catalog);
   }
+
+  private readonly metrics: ServerMetrics | undefined;
 
   /** Atomic swap: queries in flight finish on the snapshot they started with. */
   setCatalog(c: Catalog): void {
     this.catalog = c;
+    this.metrics?.served(c);
   }
 
   private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | null => {
     const decoded = decodeQuery(msg);
     const reply = this.responder.respond(decoded, this.catalog, transport, msg);
+    if (this.metrics) this.metrics.answered(transport, decoded.kind === 'query' ? decoded.query.qtype : decoded.kind === 'error' ? decoded.question?.qtype : undefined, reply);
     if (this.log.isLevelEnabled('debug')) {
       const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
       this.log.debug({

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 const PYTHON = '/usr/bin/python3';
 const MAILCHECK = 'test/helpers/mailcheck.py';
 /** Debian package that gives /usr/bin/python3 each module. */
-const PY_PACKAGE: Record<string, string> = { spf: 'python3-spf', dkim: 'python3-dkim', 'nacl.signing': 'python3-nacl', 'dns.resolver': 'python3-dnspython', jsonschema: 'python3-jsonschema', yaml: 'python3-yaml' };
+const PY_PACKAGE: Record<string, string> = { spf: 'python3-spf', dkim: 'python3-dkim', 'nacl.signing': 'python3-nacl', 'dns.resolver': 'python3-dnspython', jsonschema: 'python3-jsonschema', yaml: 'python3-yaml', 'prometheus_client.parser': 'python3-prometheus-client' };
 
 export function missingModules(mods: string[]): string[] {
   if (!existsSync(PYTHON)) return mods;

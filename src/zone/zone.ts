@@ -170,11 +170,25 @@ export class Zone {
         const rs = n.rrsets.get(t)!;
         if (rs.type !== TYPE.SOA) yield rs;
       }
-      const labels = [...n.children.keys()].sort(compareLabels);
+      const labels = sortedLabels(n);
       for (const l of labels) yield* visit(n.children.get(l)!);
     };
     yield* visit(this.apex);
   }
+}
+
+const SORTED = new WeakMap<ZoneNode, string[]>();
+
+/**
+ * A node's child labels in RFC 4034 §6.1 order, kept once made (the node
+ * never changes): a transfer of a zone with 100,000 names under one node
+ * sorts them once, not per transfer. The trie's keys are lower-cased labels
+ * (build), so plain string order is that order.
+ */
+function sortedLabels(n: ZoneNode): string[] {
+  let l = SORTED.get(n);
+  if (!l) { l = [...n.children.keys()].sort(); SORTED.set(n, l); }
+  return l;
 }
 
 /** RFC 4034 §6.1: labels compare as lower-cased octet strings. */

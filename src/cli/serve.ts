@@ -12,7 +12,7 @@ import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
-import { transferSettings } from './tsig.js';
+import { transferSettings, unknownTransferKeys } from './tsig.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -82,6 +82,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     return 1;
   }
   logLoad(log, loaded);
+  for (const u of unknownTransferKeys(loaded.zones, xfr.keys)) log.warn(u, 'transfer: names keys that no --tsig-key file holds');
   if (loaded.zones.length === 0) {
     console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatKeyFile, readKeyFile } from '../config/tsig-keys.js';
 import { parseCidr } from '../util/cidr.js';
-import { NameError, nameKey, parseName } from '../util/name.js';
+import { NameError, nameKey, nameToText, parseName } from '../util/name.js';
 import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';
-import type { TransferPolicy } from '../zone/zone.js';
+import type { TransferPolicy, Zone } from '../zone/zone.js';
 import { UsageError } from './serve.js';
 
 export interface TransferSettings {
@@ -47,6 +47,14 @@ export function transferSettings(values: Record<string, unknown>): TransferSetti
     return n;
   });
   return { keys, transfer: { allow, keys: allowKeys }, warnings };
+}
+
+/** Zones whose transfer: names a key no --tsig-key file holds: no request can be signed with it, so say so at start. */
+export function unknownTransferKeys(zones: readonly { zone: Zone; file: string }[], keys: Keyring): { zone: string; file: string; keys: string[] }[] {
+  return zones.flatMap(({ zone, file }) => {
+    const missing = (zone.options.transfer?.keys ?? []).filter((k) => !keys.has(k));
+    return missing.length ? [{ zone: nameToText(zone.origin), file, keys: missing }] : [];
+  });
 }
 
 function keyName(text: string, flag: string): string {

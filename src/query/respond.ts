@@ -110,7 +110,7 @@ export class Responder {
     const q = decoded.query;
     // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
     if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
-    if (q.tsig) return this.signed(q, catalog, transport, raw, ctx);
+    if (q.tsig) return this.guarded(() => this.signed(q, catalog, transport, raw, ctx), q, catalog, transport);
     if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.guarded(() => this.transfer(q, catalog, transport, ctx, undefined), q, catalog, transport);
     // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
     const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;

@@ -187,7 +187,8 @@ const SORTED = new WeakMap<ZoneNode, string[]>();
  */
 function sortedLabels(n: ZoneNode): string[] {
   let l = SORTED.get(n);
-  if (!l) { l = [...n.children.keys()].sort(); SORTED.set(n, l); }
+  // The size check keeps a node changed after build (only tests do that) from walking a stale list.
+  if (!l || l.length !== n.children.size) { l = [...n.children.keys()].sort(); SORTED.set(n, l); }
   return l;
 }
 

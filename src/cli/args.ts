@@ -26,12 +26,16 @@ export const VERBS: readonly Verb[] = [
     name: 'serve',
     usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-             [--metrics HOST:PORT]
+             [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
   or readable lines when stdout is a terminal (--log-format chooses). SIGHUP
-  reloads. --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
+  reloads. Zone transfers (AXFR over TCP) are refused unless a zone's
+  transfer: allows them, or, for zones without one, --allow-transfer (client
+  addresses) and --allow-transfer-key (TSIG keys; with both, a request needs
+  both). --tsig-key reads TSIG keys from a file (mailns tsig keygen writes one).
+  --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
   /health (200 while serving); nothing listens for them unless given.`,
     options: {
       listen: { type: 'string', multiple: true },
@@ -42,6 +46,9 @@ export const VERBS: readonly Verb[] = [
       'tcp-idle-timeout': { type: 'string' },
       'tcp-max-connections': { type: 'string' },
       metrics: { type: 'string' },
+      'tsig-key': { type: 'string', multiple: true },
+      'allow-transfer': { type: 'string', multiple: true },
+      'allow-transfer-key': { type: 'string', multiple: true },
     },
   },
   {
@@ -113,6 +120,18 @@ mailns diff --git REV ${DIRS} [--format text|json]
     maxPositionals: 0,
   },
   {
+    name: 'tsig keygen',
+    usage: `mailns tsig keygen NAME [--algorithm hmac-sha256|hmac-sha384|hmac-sha512|hmac-sha1]
+                   [--dir keys.private] [--primary ADDRESS[@PORT]] [--zone DOMAIN] [--force]
+  Writes a TSIG key (RFC 8945) to DIR/NAME.key (mode 0600), for serve --tsig-key,
+  and prints the lines that make NSD, Knot or BIND a secondary of ours with it
+  (the primary at ADDRESS, for the zone DOMAIN). An existing file is kept (exit 2)
+  unless --force.`,
+    options: { algorithm: { type: 'string' }, dir: { type: 'string' }, primary: { type: 'string' }, zone: { type: 'string' }, force: { type: 'boolean' } },
+    minPositionals: 1,
+    maxPositionals: 1,
+  },
+  {
     name: 'init',
     usage: `mailns init DOMAIN --mail-ip ADDR [--mail-ipv6 ADDR] [--mail-host mail] [--ns NAME ...] [--report EMAIL]
             [--zone-dir zones] [--private-dir keys.private] [--force]
@@ -139,11 +158,12 @@ export type Parsed =
 /** The verb and its command line; `argv` without the program name. */
 export function parseCommandLine(argv: readonly string[], globalUsage: string): Parsed {
   const [first, second, ...more] = argv;
-  const sub = first === 'dkim' ? VERBS.find((v) => v.name === `dkim ${second ?? ''}`) : undefined;
+  const grouped = first === 'dkim' || first === 'tsig';
+  const sub = grouped ? VERBS.find((v) => v.name === `${first} ${second ?? ''}`) : undefined;
   const verb = sub ?? VERBS.find((v) => v.name === first);
-  if (!verb && first === 'dkim') {
-    if (second === '--help' || second === '-h') return { kind: 'help', text: usageOf('dkim keygen') };
-    return { kind: 'usage-error', message: second === undefined ? 'mailns dkim: a sub-command is needed' : `mailns dkim: unknown sub-command "${second}"`, usage: usageOf('dkim keygen') };
+  if (!verb && grouped) {
+    if (second === '--help' || second === '-h') return { kind: 'help', text: usageOf(`${first} keygen`) };
+    return { kind: 'usage-error', message: second === undefined ? `mailns ${first}: a sub-command is needed` : `mailns ${first}: unknown sub-command "${second}"`, usage: usageOf(`${first} keygen`) };
   }
   if (!verb) return { kind: 'usage-error', message: first === undefined ? 'mailns: a command is needed' : `mailns: unknown command "${first}"`, usage: globalUsage };
   const rest = sub ? more : argv.slice(1);
@@ -157,7 +177,7 @@ export function parseCommandLine(argv: readonly string[], globalUsage: string): 
     return { kind: 'usage-error', message: `mailns ${verb.name}: ${cleanMessage((e as Error).message)}`, usage: verb.usage };
   }
   const n = parsed.positionals.length;
-  if (verb.minPositionals !== undefined && n < verb.minPositionals) return { kind: 'usage-error', message: `mailns ${verb.name}: missing ${verb.name === 'explain' ? 'DOMAIN' : 'FILE'}`, usage: verb.usage };
+  if (verb.minPositionals !== undefined && n < verb.minPositionals) return { kind: 'usage-error', message: `mailns ${verb.name}: missing ${verb.name === 'explain' ? 'DOMAIN' : verb.name === 'tsig keygen' ? 'NAME' : 'FILE'}`, usage: verb.usage };
   if (verb.maxPositionals !== undefined && n > verb.maxPositionals) return { kind: 'usage-error', message: `mailns ${verb.name}: unexpected argument "${parsed.positionals[verb.maxPositionals]}"`, usage: verb.usage };
   return { kind: 'run', verb, values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
 }

@@ -13,6 +13,7 @@ import { parseCommandLine, VERBS } from './args.js';
 import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
 import { probe } from './probe.js';
+import { tsigKeygen } from './tsig.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -136,6 +137,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`public key (for the zone): ${k.publicPath}`);
       console.log(`\nadd to the zone file of ${values.zone} (key_file is relative to the zone file):\n\n${k.yaml}`);
       console.log(`it publishes ${values.selector}._domainkey.${values.zone.replace(/\.$/, '')} TXT "${k.record.slice(0, 60)}..."`);
+      return 0;
+    }
+    case 'tsig': {
+      const k = tsigKeygen({ name: positionals[0]!, algorithm: values.algorithm, dir: values.dir, force: values.force, primary: values.primary, zone: values.zone });
+      console.log(k.text);
       return 0;
     }
     case 'import':

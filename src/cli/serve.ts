@@ -14,6 +14,7 @@ import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameToText } from '../util/name.js';
+import { transferSettings, unknownTransferKeys } from './tsig.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -66,12 +67,14 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
   };
+  const xfr = transferSettings(values);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
   const log: Logger = format === 'json'
     ? pino({ level, base: { pid: process.pid } })
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
+  for (const w of xfr.warnings) log.warn({ file: w.file, rule: w.rule, hint: w.hint }, w.message);
   const t0 = performance.now();
   let loaded = loadZones(dirs);
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
@@ -82,6 +85,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     return 1;
   }
   logLoad(log, loaded);
+  for (const u of unknownTransferKeys(loaded.zones, xfr.keys)) log.warn(u, 'transfer: names keys that no --tsig-key file holds');
   if (loaded.zones.length === 0) {
     console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;
@@ -91,6 +95,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     listen,
     tcp,
     metrics,
+    keys: xfr.keys,
+    transfer: xfr.transfer,
     chaos: {
       version: values['hide-version'] ? false : `mailns ${version}`,
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),

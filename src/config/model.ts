@@ -7,7 +7,8 @@ import { isIP } from 'node:net';
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameToText, parseName, parseZoneName } from '../util/name.js';
+import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameKey, nameToText, parseName, parseZoneName } from '../util/name.js';
+import { parseCidr } from '../util/cidr.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import { type Path, type YamlSource, readRegularFile } from './source.js';
@@ -61,6 +62,8 @@ export interface ZoneModel {
   /** One per entry of reverse:, in file order; undefined where the schema refused the entry (its errors are reported). */
   reverse?: (ReverseIntent | undefined)[];
   lint?: { ignore?: Record<string, string> };
+  /** `transfer:` as written and checked: CIDR texts and key names (nameKey); undefined without the key. */
+  transfer?: { allow: string[]; keys: string[] };
   /** False for a file that only defines reverse zones (reverse: without zone:). */
   forward: boolean;
   /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
@@ -191,10 +194,31 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
         : undefined,
       forward: forwardZone(data, defaultOrigin) !== undefined,
       lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
+      transfer: transferPolicy(ctx, accepted(data, 'transfer', schemaErrors)),
       at: src.at, files,
     },
     problems,
   };
+}
+
+/** `transfer:`: each address range parsed (a finding where it is not one), key names made absolute. */
+function transferPolicy(ctx: { src: YamlSource; problems: Problem[] }, t: Record<string, unknown> | undefined): ZoneModel['transfer'] {
+  if (!t) return undefined;
+  const allow: string[] = [];
+  (Array.isArray(t.allow) ? t.allow : []).forEach((a: unknown, i: number) => {
+    if (typeof a !== 'string') return;
+    const c = parseCidr(a);
+    if ('error' in c) ctx.problems.push(problem(ctx.src.at(['transfer', 'allow', i]), 'transfer', c.error, 'write an address (192.0.2.53) or a network (198.51.100.0/24, 2001:db8::/32)'));
+    else allow.push(c.text);
+  });
+  const keys: string[] = [];
+  (Array.isArray(t.keys) ? t.keys : []).forEach((k: unknown, i: number) => {
+    if (typeof k !== 'string') return;
+    try { keys.push(nameKey(parseName(k.endsWith('.') ? k : `${k}.`))); } catch (e) {
+      ctx.problems.push(problem(ctx.src.at(['transfer', 'keys', i]), 'name', `key "${k}": ${(e as Error).message}`, NAME_HINT));
+    }
+  });
+  return { allow, keys };
 }
 
 const MAX_KEY_FILE = 1 << 20;

@@ -12,6 +12,27 @@ import type { Outcome, Placed } from './lookup.js';
 import { mergeSteps, resolve } from './resolve.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
 import { ResponseCache } from './cache.js';
+import { appendRR, RCODE_NOTAUTH, signMessage, timeOther, tsigSize, unsignedError, verifyRequest, type Keyring, type TsigKey } from '../wire/tsig.js';
+import { nameKey, nameToText } from '../util/name.js';
+import type { TransferPolicy } from '../zone/zone.js';
+import { axfrMessages, transferAllowed, type AxfrStats } from './transfer.js';
+
+/**
+ * RFC 8945 §5.3.1: each message of a transfer signed, the first chained to
+ * the request's MAC with every variable, each later one to the previous MAC
+ * with the timers only.
+ */
+function signingChain(signer: Signer | undefined): (msg: Buffer) => Buffer {
+  if (!signer) return (m) => m;
+  let prior = signer.mac;
+  let first = true;
+  return (msg) => {
+    const { rr, mac } = signMessage(msg, { key: signer.key, originalId: signer.originalId, time: Math.floor(Date.now() / 1000), prior, timersOnly: !first });
+    prior = mac;
+    first = false;
+    return appendRR(msg, rr);
+  };
+}
 
 /** Our EDNS UDP payload size: the DNS Flag Day 2020 value, no IP fragmentation. */
 export const EDNS_UDP_SIZE = 1232;
@@ -23,7 +44,32 @@ export interface ResponderOptions {
   ednsUdpSize?: number;
   /** Told of every failure inside answering (the reply is SERVFAIL), to log and count it. */
   onFailure?: (err: unknown, query: DecodedQuery, catalog: Catalog) => void;
+  /** TSIG keys (RFC 8945) requests may be signed with; a signed reply is signed with the same key. */
+  keys?: Keyring;
+  /** Who may transfer a zone whose file has no `transfer:` (none by default). */
+  transfer?: TransferPolicy;
 }
+
+/** Where a query came from, and when (TSIG's clock, in seconds). */
+export interface RequestContext {
+  peer?: string;
+  now?: number;
+}
+
+/** A transfer: the messages after `bytes` (each already signed), and what to log. */
+export interface TransferStream {
+  zone: string;
+  key?: string;
+  /** Every message after the first. */
+  rest: Iterator<Buffer>;
+  stats: AxfrStats;
+}
+
+const NO_POLICY: TransferPolicy = { allow: [], keys: [] };
+/** RFC 8914 §4.19: EDE 18, Prohibited. */
+const EDE_PROHIBITED = 18;
+/** RFC 8914 §4.1: EDE 0, Other. */
+const EDE_OTHER = 0;
 
 export type Transport = 'udp' | 'tcp';
 
@@ -31,8 +77,15 @@ export interface Reply {
   bytes: Buffer;
   rcode: number;
   /** For the query log. */
-  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached';
+  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached' | 'transfer' | 'tsig-error';
+  /** For a transfer (AXFR over TCP): the rest of the messages. */
+  transfer?: TransferStream;
+  /** Why a transfer was refused or a TSIG failed, for the log. */
+  why?: string;
 }
+
+/** A verified TSIG: the reply is signed with it. */
+interface Signer { key: TsigKey; mac: Buffer; originalId: number; now: number }
 
 const { QR: F_QR, AA: F_AA, TC: F_TC, RD: F_RD, CD: F_CD } = FLAG;
 
@@ -40,6 +93,8 @@ export class Responder {
   private readonly writer = new MessageWriter(Buffer.allocUnsafe(65535));
   private readonly cache = new ResponseCache();
   private readonly udpSize: number;
+  /** Octets kept free for the TSIG of the reply being written. */
+  private reserve = 0;
 
   constructor(private readonly opts: ResponderOptions) {
     this.udpSize = opts.ednsUdpSize ?? EDNS_UDP_SIZE;
@@ -47,12 +102,16 @@ export class Responder {
 
   /** Never throws: a failure inside becomes SERVFAIL. `null` means send nothing. */
   /** `raw`, when given, lets identical questions be answered from the response cache. */
-  respond(decoded: Decoded, catalog: Catalog, transport: Transport, raw?: Buffer): Reply | null {
+  respond(decoded: Decoded, catalog: Catalog, transport: Transport, raw?: Buffer, ctx: RequestContext = {}): Reply | null {
     if (decoded.kind === 'drop') return null;
     if (decoded.kind === 'error') {
       return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
     }
     const q = decoded.query;
+    // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
+    if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
+    if (q.tsig) return this.guarded(() => this.signed(q, catalog, transport, raw, ctx), q, catalog, transport);
+    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.guarded(() => this.transfer(q, catalog, transport, ctx, undefined), q, catalog, transport);
     // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
     const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
     const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}`) : '';
@@ -70,10 +129,96 @@ export class Responder {
     }
   }
 
+  private guarded(f: () => Reply, q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
+    try {
+      return f();
+    } catch (err) {
+      try { this.opts.onFailure?.(err, q, catalog); } catch { /* reporting must not stop the reply */ }
+      return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
+    } finally {
+      this.reserve = 0;
+    }
+  }
+
+  /**
+   * A request with a TSIG (RFC 8945 §5.2): checked before anything else;
+   * a failure is NOTAUTH with the TSIG error (unsigned for BADKEY, BADSIG and
+   * BADTRUNC, signed with our time for BADTIME); a good one gets a signed reply.
+   */
+  private signed(q: DecodedQuery, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext): Reply {
+    const t = q.tsig!;
+    const now = ctx.now ?? Math.floor(Date.now() / 1000);
+    const v = raw ? verifyRequest(raw, t, this.opts.keys ?? new Map(), now) : undefined;
+    if (!v || !v.ok) {
+      if (v && 'formerr' in v) return { ...this.bare(q.id, q.flags, RCODE.FORMERR, q, q.edns, transport), outcome: 'tsig-error', why: v.why };
+      const error = v ? v.error : 16;
+      const why = v ? v.why : 'no message to check';
+      const base = this.bare(q.id, q.flags, RCODE_NOTAUTH, q, q.edns, transport);
+      if (v && v.signed) {
+        // §5.2.3: BADTIME is signed, the request's time signed kept, ours in other data.
+        const { rr } = signMessage(base.bytes, { key: v.key, originalId: t.originalId, time: t.timeSigned, fudge: t.fudge, error, other: timeOther(now), prior: v.mac });
+        return { bytes: appendRR(base.bytes, rr), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why };
+      }
+      return { bytes: appendRR(base.bytes, unsignedError(t, error, now)), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why };
+    }
+    const signer: Signer = { key: v.key, mac: v.mac, originalId: t.originalId, now };
+    const reply = this.guarded(() => {
+      this.reserve = tsigSize(v.key);
+      if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.transfer(q, catalog, transport, ctx, signer);
+      return this.answer(q, catalog, transport);
+    }, q, catalog, transport);
+    if (reply.transfer) return reply; // its messages are signed as they are made
+    return { ...reply, bytes: appendRR(reply.bytes, signMessage(reply.bytes, { key: v.key, originalId: t.originalId, time: now, prior: v.mac }).rr) };
+  }
+
+  /**
+   * AXFR (RFC 5936), and IXFR answered with the whole zone (RFC 1995 §4),
+   * over TCP, for the apex of a zone we serve, to clients its policy allows.
+   */
+  private transfer(q: DecodedQuery, catalog: Catalog, transport: Transport, ctx: RequestContext, signer: Signer | undefined): Reply {
+    // RFC 5936 §4.2 leaves AXFR over UDP undefined: NOTIMP, as NSD. IXFR over UDP (RFC 1995 §2) is not offered yet.
+    if (transport === 'udp') return this.bare(q.id, q.flags, q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
+    const lname = lowerName(q.qname);
+    const zone = catalog.findZone(lname);
+    const zoneText = nameToText(lname);
+    // RFC 5936 §2.2.1: a zone we are not authoritative for is NOTAUTH.
+    if (!zone || zone.origin.length !== lname.length || q.qclass !== CLASS.IN) return { ...this.bare(q.id, q.flags, RCODE_NOTAUTH, q, q.edns, transport), outcome: 'refused', why: `no zone ${zoneText}` };
+    const key = signer ? nameKey(signer.key.name) : undefined;
+    const access = transferAllowed(zone.options.transfer ?? this.opts.transfer ?? NO_POLICY, ctx.peer ?? '', key);
+    if (!access.ok) return { ...this.refused(q, transport, EDE_PROHIBITED, 'zone transfer not allowed'), why: access.why };
+    const tooMany = zone.unpublishable();
+    if (tooMany.length) {
+      const why = `${tooMany.map((s) => `${s.size()} ${s.description}`).join(', ')}: more than a transfer lists, so a secondary would answer NXDOMAIN for them`;
+      return { ...this.refused(q, transport, EDE_OTHER, 'generic names too many to transfer'), why };
+    }
+    const stats: AxfrStats = { messages: 0, records: 0 };
+    const messages = axfrMessages(zone, q, signer ? tsigSize(signer.key) : 0, stats);
+    const sign = signingChain(signer);
+    const first = messages.next();
+    if (first.done) throw new Error('a transfer without messages');
+    const rest: Iterator<Buffer> = { next: () => { const r = messages.next(); return r.done ? r : { done: false, value: sign(r.value) }; } };
+    return { bytes: sign(first.value), rcode: RCODE.NOERROR, outcome: 'transfer', transfer: { zone: zoneText, key, rest, stats } };
+  }
+
+  /** REFUSED with an extended error (RFC 8914) when the query has EDNS to carry it. */
+  private refused(q: DecodedQuery, transport: Transport, code: number, text: string): Reply {
+    const r = this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    if (!q.edns) return r;
+    // The OPT is the last record bare() wrote: grow its RDATA by one option.
+    const opt = Buffer.alloc(6 + text.length);
+    opt.writeUInt16BE(15, 0); // RFC 8914 §2: option code 15
+    opt.writeUInt16BE(2 + text.length, 2);
+    opt.writeUInt16BE(code, 4);
+    opt.write(text, 6, 'utf8');
+    const bytes = Buffer.concat([r.bytes, opt]);
+    bytes.writeUInt16BE(bytes.readUInt16BE(r.bytes.length - 2) + opt.length, r.bytes.length - 2);
+    return { ...r, bytes };
+  }
+
   private limit(edns: Edns | undefined, transport: Transport): number {
-    if (transport === 'tcp') return 65535;
+    if (transport === 'tcp') return 65535 - this.reserve;
     // RFC 6891 §6.2.5: fit the smaller of the requestor's and our own size.
-    return edns ? Math.min(edns.udpSize, this.udpSize) : NO_EDNS_UDP_SIZE;
+    return (edns ? Math.min(edns.udpSize, this.udpSize) : NO_EDNS_UDP_SIZE) - this.reserve;
   }
 
   private header(id: number, qflags: number, rcode: number, aa: boolean, hasQuestion: boolean): void {
@@ -134,11 +279,6 @@ export class Responder {
       return this.sections(q, transport, true, RCODE.NOERROR, [rr], [], [], 'chaos');
     }
     if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
-    // Zone transfers are not offered (yet): refuse like a server without an ACL match.
-    // Over UDP AXFR is undefined (RFC 5936 §4.2): NOTIMP, as NSD.
-    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
-      return this.bare(q.id, q.flags, transport === 'udp' && q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
-    }
     const r = resolve(catalog, q.qname, q.qtype, q.qname);
     if (r.steps.length === 0) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
     const out = mergeSteps(r.steps);

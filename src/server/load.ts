@@ -197,7 +197,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const build = (p: Pending, i: number): Problem[] => {
     // A second definition of a zone is left out, so every question has one answer: the first definition's.
     if (p.problems.some((x) => x.rule === 'zone-duplicate')) return [];
-    const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers);
+    const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers, { transfer: p.model.transfer });
     if ('zone' in r) { built.set(p, r.zone); return []; }
     // A zone without an SOA because its soa: had an error is explained by that error.
     if (hasError(p) && !rrsetsOf[i]!.some((rs) => rs.type === TYPE.SOA)) return [];

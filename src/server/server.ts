@@ -10,9 +10,9 @@ import { decodeQuery } from '../wire/decode.js';
 import { typeToText } from '../wire/constants.js';
 import { lowerName, nameToText } from '../util/name.js';
 import { FailureLog } from './failures.js';
-import { Responder, type ResponderOptions } from '../query/respond.js';
+import { Responder, type Reply, type ResponderOptions, type TransferStream } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
-import { TcpListener, UdpListener, type Transport, type TcpLimits } from './transport.js';
+import { TcpListener, UdpListener, type Stream, type Transport, type TcpLimits } from './transport.js';
 import type { ServerMetrics } from './metrics.js';
 
 const UDP_BUFFER = 4 * 1024 * 1024;
@@ -61,10 +61,12 @@ export class DnsServer {
     this.metrics?.served(c);
   }
 
-  private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | null => {
+  private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | Stream | null => {
     const decoded = decodeQuery(msg);
-    const reply = this.responder.respond(decoded, this.catalog, transport, msg);
+    const reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
     if (this.metrics) this.metrics.answered(transport, decoded.kind === 'query' ? decoded.query.qtype : decoded.kind === 'error' ? decoded.question?.qtype : undefined, reply);
+    if (reply?.outcome === 'tsig-error' || reply?.why) this.logRefusal(decoded, reply, peer, transport);
+    if (reply?.transfer) return this.stream(reply.bytes, reply.transfer, peer);
     if (this.log.isLevelEnabled('debug')) {
       const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
       this.log.debug({
@@ -77,6 +79,31 @@ export class DnsServer {
     }
     return reply ? reply.bytes : null;
   };
+
+  /** A transfer's messages to the transport, and one log line when it ends. */
+  private stream(first: Buffer, t: TransferStream, peer: string): Stream {
+    const t0 = performance.now();
+    this.log.info({ zone: t.zone, peer, key: t.key }, 'transfer started');
+    return {
+      first,
+      rest: t.rest,
+      done: (err) => {
+        const entry = { zone: t.zone, peer, key: t.key, messages: t.stats.messages, records: t.stats.records, ms: Math.round(performance.now() - t0) };
+        if (err) this.log.warn({ ...entry, err }, 'transfer failed');
+        else this.log.info(entry, 'transfer sent');
+      },
+    };
+  }
+
+  /** Refused transfers and failed TSIG checks: who asked and why (never a secret). */
+  private logRefusal(decoded: ReturnType<typeof decodeQuery>, reply: Reply, peer: string, transport: Transport): void {
+    const q = decoded.kind === 'query' ? decoded.query : undefined;
+    const entry = { peer, transport, qname: q ? nameToText(q.qname) : undefined, qtype: q ? typeToText(q.qtype) : undefined, key: q?.tsig ? nameToText(q.tsig.keyName) : undefined, why: reply.why };
+    // A zone that would answer differently on a secondary is the operator's to fix: warn.
+    if (reply.why?.includes('generic')) this.log.warn(entry, 'transfer refused: the zone has more generic names than a transfer lists');
+    else if (reply.outcome === 'tsig-error') this.log.info(entry, 'TSIG check failed');
+    else this.log.info(entry, 'transfer refused');
+  }
 
   async start(): Promise<void> {
     for (const addr of this.opts.listen) await this.listenOne(addr);

@@ -5,6 +5,7 @@
  * header, and the outcome is a value, never an exception.
  */
 import { CLASS, OPCODE, RCODE, TYPE } from './constants.js';
+import { readTsig, type TsigRecord } from './tsig.js';
 
 export interface Edns {
   udpSize: number;
@@ -25,6 +26,8 @@ export interface DecodedQuery extends Question {
   flags: number;
   opcode: number;
   edns?: Edns;
+  /** The request's TSIG (RFC 8945), the last record of the message; checked by the responder. */
+  tsig?: TsigRecord;
 }
 
 export type Decoded =
@@ -102,6 +105,7 @@ export function decodeQuery(b: Buffer): Decoded {
   const qd = b.readUInt16BE(4), an = b.readUInt16BE(6), ns = b.readUInt16BE(8), ar = b.readUInt16BE(10);
   let question: Question | undefined;
   let edns: Edns | undefined;
+  let tsig: TsigRecord | undefined;
   const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, reason });
   try {
     let o = HEADER_OCTETS;
@@ -117,6 +121,11 @@ export function decodeQuery(b: Buffer): Decoded {
     for (let i = 0; i < an + ns; i++) o = skipRR(b, o).rdEnd;
     for (let i = 0; i < ar; i++) {
       const rr = skipRR(b, o);
+      if (rr.type === TYPE.TSIG) {
+        // RFC 8945 §5.1: a TSIG anywhere but last (or a second one) is FORMERR.
+        if (i !== ar - 1) throw new Malformed('TSIG is not the last record');
+        try { tsig = readTsig(b, o); } catch (e) { throw new Malformed((e as Error).message); }
+      }
       o = rr.rdEnd;
       if (rr.type !== TYPE.OPT) continue;
       // RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
@@ -144,5 +153,5 @@ export function decodeQuery(b: Buffer): Decoded {
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
   if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
   if (question.qclass === CLASS.NONE) return fail(RCODE.FORMERR, 'class NONE in a query');
-  return { kind: 'query', query: { id, flags, opcode, edns, ...question } };
+  return { kind: 'query', query: { id, flags, opcode, edns, ...question, ...(tsig ? { tsig } : {}) } };
 }

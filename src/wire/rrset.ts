@@ -61,10 +61,24 @@ export function makeRRset(spelled: Name, type: number, klass: number, ttl: numbe
 }
 
 /**
+ * Most names one synthesizer (one generic network) may add to a transfer
+ * and to `export`: a /16 of IPv4 (or an IPv6 /112). Above it the zone is
+ * not transferred at all, since a secondary would answer NXDOMAIN where we
+ * answer (docs/replication-transfers.md).
+ */
+export const PUBLISH_LIMIT = 65_536n;
+
+/**
  * Names a zone answers without storing them (generic reverse names, their
  * forward addresses): asked only when the trie has no node for the name.
  */
 export interface NameSynthesizer {
   /** `lname` lower-cased and inside the zone: RRsets at exactly that name, 'ent' when only names below it exist, or undefined. */
   lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined;
+  /** How many names `names` yields: a secondary cannot synthesize them, so a transfer must list them (if not too many). */
+  size(): bigint;
+  /** Every name `lookup` may answer with records, each once (lower-cased); whether it does is `lookup`'s to say. */
+  names(): Iterable<Name>;
+  /** What the names are, for messages: `generic names of 192.0.2.0/24`. */
+  readonly description: string;
 }

@@ -4,7 +4,7 @@ import { classToText, typeToText } from '../wire/constants.js';
 import { rdataToText } from '../wire/rdata.js';
 import type { Rdata } from '../wire/rdata.js';
 import type { RRset, Source } from '../wire/rrset.js';
-import type { Zone } from './zone.js';
+import { PUBLISH_LIMIT, type Zone } from './zone.js';
 
 export interface ExportOptions {
   /** Add `; file:line helper` comments naming where each RRset came from. */
@@ -20,9 +20,17 @@ function origin(s: Source | undefined): string {
   return s ? `${s.file}:${s.line} ${s.helper}` : '?';
 }
 
+/**
+ * The zone as a secondary would receive it by AXFR (Zone.published): the
+ * stored records and the generic names as records. When a generic network is
+ * too large to list, only the stored records are printed, after a comment
+ * saying what is left out (the zone is not transferable then either).
+ */
 export function exportZone(zone: Zone, opts: ExportOptions = {}): string {
   const lines: string[] = [`$ORIGIN ${nameToText(zone.origin)}`];
-  for (const rs of zone.walk()) {
+  const tooMany = zone.unpublishable();
+  for (const s of tooMany) lines.push(`; not listed: the ${s.size()} ${s.description}, answered on query (more than ${PUBLISH_LIMIT} cannot be transferred)`);
+  for (const rs of tooMany.length ? zone.walk() : zone.published()) {
     rs.rdatas.forEach((rd, i) => {
       if (opts.annotate) lines.push(`; ${origin(rs.sources[i])}`);
       lines.push(recordLine(rs, rd));

@@ -6,7 +6,9 @@
  */
 import { type Name, isSubdomain, lowerLabel, lowerName, nameToText } from '../util/name.js';
 import { TYPE, typeToText } from '../wire/constants.js';
-import type { NameSynthesizer, RRset } from '../wire/rrset.js';
+import { PUBLISH_LIMIT, type NameSynthesizer, type RRset } from '../wire/rrset.js';
+
+export { PUBLISH_LIMIT };
 
 export class ZoneNode {
   readonly children = new Map<string, ZoneNode>();
@@ -16,12 +18,26 @@ export class ZoneNode {
   constructor(readonly name: Name) {}
 }
 
+/**
+ * Who may transfer a zone (RFC 5936 §6): from the zone file's `transfer:`.
+ * Addresses as CIDR text, keys as lower-cased names in presentation form.
+ */
+export interface TransferPolicy {
+  allow: readonly string[];
+  keys: readonly string[];
+}
+
+export interface ZoneOptions {
+  /** Undefined: the server's default applies. */
+  transfer?: TransferPolicy;
+}
+
 export class Zone {
   readonly apex: ZoneNode;
   readonly soa: RRset;
   /** The SOA as negative answers carry it: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3, §5). */
   readonly negativeSoa: RRset;
-  private constructor(readonly origin: Name, apex: ZoneNode, soa: RRset, readonly recordCount: number, readonly synthesizers: readonly NameSynthesizer[]) {
+  private constructor(readonly origin: Name, apex: ZoneNode, soa: RRset, readonly recordCount: number, readonly synthesizers: readonly NameSynthesizer[], readonly options: ZoneOptions) {
     this.apex = apex;
     this.soa = soa;
     const wire = soa.rdatas[0]!.wire;
@@ -36,7 +52,7 @@ export class Zone {
    * so every stored name is one that lookups (which lower-case the query
    * name once) can reach.
    */
-  static build(origin: Name, rrsets: readonly RRset[], synthesizers: readonly NameSynthesizer[] = []): { zone: Zone } | { error: string } {
+  static build(origin: Name, rrsets: readonly RRset[], synthesizers: readonly NameSynthesizer[] = [], options: ZoneOptions = {}): { zone: Zone } | { error: string } {
     const lorigin = lowerName(origin);
     const apex = new ZoneNode(lorigin);
     let count = 0;
@@ -61,7 +77,7 @@ export class Zone {
     }
     const soa = apex.rrsets.get(TYPE.SOA);
     if (!soa || soa.rdatas.length !== 1) return { error: `zone ${nameToText(lorigin)} has ${soa ? 'more than one SOA' : 'no SOA'} at its apex` };
-    return { zone: new Zone(lorigin, apex, soa, count, synthesizers) };
+    return { zone: new Zone(lorigin, apex, soa, count, synthesizers, options) };
   }
 
   /** A node made on query for a name no stored node has (generic names), or undefined. */
@@ -103,6 +119,48 @@ export class Zone {
     return node;
   }
 
+  /** The synthesizers whose names are too many to publish (PUBLISH_LIMIT): while any, the zone is not transferable. */
+  unpublishable(): NameSynthesizer[] {
+    return this.synthesizers.filter((s) => s.size() > PUBLISH_LIMIT);
+  }
+
+  /**
+   * What a secondary must hold to answer as we do: every stored RRset
+   * (walk), then every name a synthesizer answers on query, made by the same
+   * `synthesize` the lookup calls, for exactly the names the lookup would
+   * hand it (no stored node, not below a cut). This is what `export` prints
+   * and AXFR sends. Throws when a synthesizer is above PUBLISH_LIMIT: check
+   * `unpublishable()` first.
+   */
+  *published(): Generator<RRset> {
+    yield* this.walk();
+    if (this.unpublishable().length) throw new Error(`zone ${nameToText(this.origin)} has too many generic names to publish`);
+    const seen = new Set<string>();
+    for (const s of this.synthesizers) {
+      for (const name of s.names()) {
+        if (!this.synthesizedHere(name)) continue;
+        const key = name.join('.');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const node = this.synthesize(name);
+        if (!node) continue;
+        for (const t of [...node.rrsets.keys()].sort((a, b) => a - b)) yield node.rrsets.get(t)!;
+      }
+    }
+  }
+
+  /** Would the lookup ask the synthesizers for this name (lower-cased)? Only where the trie stops short of it above any cut. */
+  private synthesizedHere(name: Name): boolean {
+    if (!isSubdomain(name, this.origin)) return false;
+    let node: ZoneNode | undefined = this.apex;
+    for (let i = name.length - this.origin.length - 1; i >= 0; i--) {
+      node = node.children.get(name[i]!);
+      if (!node) return true;
+      if (node.cut) return false;
+    }
+    return false;
+  }
+
   /** Every RRset, owners in canonical order (RFC 4034 §6.1), SOA first: the order a zone transfer or export needs. */
   *walk(): Generator<RRset> {
     yield this.soa;
@@ -112,11 +170,26 @@ export class Zone {
         const rs = n.rrsets.get(t)!;
         if (rs.type !== TYPE.SOA) yield rs;
       }
-      const labels = [...n.children.keys()].sort(compareLabels);
+      const labels = sortedLabels(n);
       for (const l of labels) yield* visit(n.children.get(l)!);
     };
     yield* visit(this.apex);
   }
+}
+
+const SORTED = new WeakMap<ZoneNode, string[]>();
+
+/**
+ * A node's child labels in RFC 4034 §6.1 order, kept once made (the node
+ * never changes): a transfer of a zone with 100,000 names under one node
+ * sorts them once, not per transfer. The trie's keys are lower-cased labels
+ * (build), so plain string order is that order.
+ */
+function sortedLabels(n: ZoneNode): string[] {
+  let l = SORTED.get(n);
+  // The size check keeps a node changed after build (only tests do that) from walking a stale list.
+  if (!l || l.length !== n.children.size) { l = [...n.children.keys()].sort(); SORTED.set(n, l); }
+  return l;
 }
 
 /** RFC 4034 §6.1: labels compare as lower-cased octet strings. */

@@ -21,7 +21,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; scripts: Record<string, string> });
 
 describe('--help and --version', () => {
-  for (const verb of [['serve'], ['check'], ['export'], ['diff'], ['explain'], ['import'], ['dkim', 'keygen'], ['init'], ['probe']]) {
+  for (const verb of [['serve'], ['check'], ['export'], ['diff'], ['explain'], ['import'], ['dkim', 'keygen'], ['tsig', 'keygen'], ['init'], ['probe']]) {
     it(`mailns ${verb.join(' ')} --help (and -h): its own usage, exit 0, nothing else done`, () => {
       for (const h of ['--help', '-h']) {
         const r = cli(...verb, h);
@@ -53,15 +53,15 @@ describe('--help and --version', () => {
     expect(cli('-V').stdout.trim()).toBe(VERSION.version);
     const h = cli('--help');
     expect(h.status).toBe(0);
-    for (const v of ['serve', 'check', 'export', 'diff', 'explain', 'import', 'dkim keygen', 'init', 'probe']) expect(h.stdout).toContain(`mailns ${v} `);
+    for (const v of ['serve', 'check', 'export', 'diff', 'explain', 'import', 'dkim keygen', 'tsig keygen', 'init', 'probe']) expect(h.stdout).toContain(`mailns ${v} `);
   });
 
   it('no command, or an unknown one, is a usage error (exit 2, usage on stderr)', () => {
-    for (const args of [[], ['frobnicate'], ['dkim'], ['dkim', 'rotate']]) {
+    for (const args of [[], ['frobnicate'], ['dkim'], ['dkim', 'rotate'], ['tsig'], ['tsig', 'rotate']]) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^mailns( dkim)?: /);
+      expect(r.stderr).toMatch(/^mailns( dkim| tsig)?: /);
       expect(r.stderr).toContain('mailns ');
     }
   });
@@ -76,12 +76,14 @@ describe('each verb takes only its own flags', () => {
       [['export', '--zone'], 'mailns export: --zone needs a value'],
       [['import'], 'mailns import: missing FILE'],
       [['dkim', 'keygen', '--zone', 'a.test'], 'mailns dkim keygen: --selector is needed'],
+      [['tsig', 'keygen'], 'mailns tsig keygen: missing NAME'],
+      [['tsig', 'keygen', 'k', '--selector', 's'], 'mailns tsig keygen: unknown flag --selector'],
       [['check', '--format', 'xml'], 'mailns check: --format is text or json, not "xml"'],
     ] as [string[], string][]) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.split('\n')[0]).toBe(msg);
-      expect(r.stderr).toContain(`\n\nmailns ${args[0] === 'dkim' ? 'dkim keygen' : args[0]} `);
+      expect(r.stderr).toContain(`\n\nmailns ${args[0] === 'dkim' || args[0] === 'tsig' ? `${args[0]} keygen` : args[0]} `);
     }
   });
 });

@@ -310,3 +310,57 @@ export async function startNsd(zones: NsdZone[], opts: NsdOptions = {}): Promise
     throw e;
   }
 }
+
+export interface SecondaryKey { name: string; algorithm: string; secret: string }
+
+/**
+ * NSD as a secondary of a primary on 127.0.0.1:`primaryPort`: each zone
+ * pulled with `request-xfr` (signed with `key`), NOTIFY allowed from the
+ * primary with the same key. Resolves once NSD answers the SOA of every zone
+ * in `expect` (up to 20 s); the others it may never get.
+ */
+export async function startNsdSecondary(zones: string[], primaryPort: number, key: SecondaryKey, expect: string[] = zones): Promise<NsdInstance & { log(): string }> {
+  const nsdBin = findTool('nsd');
+  if (!nsdBin) throw new Error("startNsdSecondary: tool 'nsd' not found");
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mailns-nsd2-'));
+  const port = await findFreePort();
+  const logfile = path.join(dir, 'nsd.log');
+  const conf = [
+    'server:', '\tusername: ""', '\tchroot: ""', '\tdatabase: ""',
+    `\tzonelistfile: ${q(path.join(dir, 'zone.list'))}`, `\txfrdfile: ${q(path.join(dir, 'xfrd.state'))}`, `\txfrdir: ${q(dir)}`,
+    `\tpidfile: ${q(path.join(dir, 'nsd.pid'))}`, `\tlogfile: ${q(logfile)}`,
+    `\tip-address: 127.0.0.1@${port}`, `\tport: ${port}`, '\tdo-ip4: yes', '\tdo-ip6: no', '\tserver-count: 1', '\tverbosity: 2',
+    '\trrl-ratelimit: 0', '\trrl-whitelist-ratelimit: 0', '',
+    'remote-control:', '\tcontrol-enable: no', '',
+    'key:', `\tname: ${q(key.name)}`, `\talgorithm: ${key.algorithm}`, `\tsecret: ${q(key.secret)}`, '',
+    ...zones.map((z, i) => [
+      'zone:', `\tname: ${q(fqdn(z))}`, `\tzonefile: ${q(path.join(dir, zoneFileName(z, i)))}`,
+      `\trequest-xfr: 127.0.0.1@${primaryPort} ${key.name}`, `\tallow-notify: 127.0.0.1 ${key.name}`, '',
+    ].join('\n')),
+  ].join('\n');
+  const confPath = path.join(dir, 'nsd.conf');
+  await fsp.writeFile(confPath, conf);
+  const child = spawn(nsdBin, ['-d', '-c', confPath], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const onExit = () => { if (!exited) child.kill('SIGKILL'); };
+  process.once('exit', onExit);
+  const stop = async () => {
+    process.removeListener('exit', onExit);
+    if (!exited) { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 2000); await exitPromise; clearTimeout(t); }
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  const deadline = Date.now() + 20_000;
+  const pending = new Set(expect.map(fqdn));
+  while (pending.size) {
+    if (exited) { const log = readIfExists(logfile); await stop(); throw new Error(`nsd exited early\n${output}\n${log}`); }
+    for (const z of [...pending]) if (await probeSoa(port, z, 300)) pending.delete(z);
+    if (!pending.size) break;
+    if (Date.now() > deadline) { const log = readIfExists(logfile); await stop(); throw new Error(`nsd did not transfer ${[...pending].join(', ')} within 20 s\n${output}\n${log}`); }
+    await sleep(100);
+  }
+  return { port, dir, stop, log: () => readIfExists(logfile) };
+}

@@ -7,7 +7,7 @@ import { lowerLabel, lowerName, MAX_LABEL_OCTETS, MAX_NAME_OCTETS, type Name, na
 import { CLASS, TYPE } from '../../wire/constants.js';
 import { parseRdata } from '../../wire/rdata.js';
 import { makeRRset, type NameSynthesizer, type RRset } from '../../wire/rrset.js';
-import { addressOfReverseName, contains, formatAddress, type Network } from './network.js';
+import { addressOfReverseName, contains, formatAddress, reverseLabels, type Network } from './network.js';
 
 export interface GenericTemplate {
   /** Text of the first label before and after {dashed}. */
@@ -68,13 +68,32 @@ export function parseGenericLabel(t: GenericTemplate, family: 4 | 6, label: stri
   return dashed(family, v) === mid ? v : undefined;
 }
 
+/** Addresses in a network. */
+export function networkSize(net: Network): bigint {
+  return 1n << BigInt(net.bits - net.prefix);
+}
+
+function* addresses(net: Network): Generator<bigint> {
+  const n = networkSize(net);
+  for (let k = 0n; k < n; k++) yield net.base + k;
+}
+
 function single(owner: Name, type: number, ttl: number, tokens: string[]): ReadonlyMap<number, RRset> {
   return new Map([[type, makeRRset([...owner], type, CLASS.IN, ttl, [parseRdata(type, tokens, [])])]]);
 }
 
 /** PTRs for the addresses of a reverse zone that have no stored PTR. */
 export class ReverseGeneric implements NameSynthesizer {
-  constructor(private readonly origin: Name, private readonly net: Network, private readonly classless: boolean, private readonly template: GenericTemplate, private readonly ttl: number) {}
+  readonly description: string;
+  constructor(private readonly origin: Name, private readonly net: Network, private readonly classless: boolean, private readonly template: GenericTemplate, private readonly ttl: number) {
+    this.description = `generic reverse names of ${net.text}`;
+  }
+
+  size(): bigint { return networkSize(this.net); }
+
+  *names(): Iterable<Name> {
+    for (const v of addresses(this.net)) yield this.classless ? [String(Number(v & 255n)), ...this.origin] : reverseLabels(this.net.family, v);
+  }
 
   lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined {
     const a = addressOfReverseName(lname, this.origin, this.net, this.classless);
@@ -91,7 +110,16 @@ export class ReverseGeneric implements NameSynthesizer {
  * every forward name confirms.
  */
 export class ForwardGeneric implements NameSynthesizer {
-  constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly hasGenericPtr: (v: bigint) => boolean, private readonly ttl: number) {}
+  readonly description: string;
+  constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly hasGenericPtr: (v: bigint) => boolean, private readonly ttl: number) {
+    this.description = `generic names of ${net.text} under ${nameToText(template.suffix)}`;
+  }
+
+  size(): bigint { return networkSize(this.net); }
+
+  *names(): Iterable<Name> {
+    for (const v of addresses(this.net)) yield genericName(this.template, this.net.family, v);
+  }
 
   lookup(lname: readonly string[]): ReadonlyMap<number, RRset> | 'ent' | undefined {
     const s = this.template.suffix;

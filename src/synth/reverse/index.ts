@@ -10,10 +10,10 @@ import { type Name, isAbsolute, isSubdomain, lowerLabel, lowerName, NAME_HINT, N
 import { type At, type Problem, problem } from '../../util/problem.js';
 import { MAX_TTL, parseDuration } from '../../util/ttl.js';
 import { TYPE } from '../../wire/constants.js';
-import type { NameSynthesizer } from '../../wire/rrset.js';
+import { PUBLISH_LIMIT, type NameSynthesizer } from '../../wire/rrset.js';
 import { rdataOrProblem, RRsetCollector, src } from '../records.js';
 import { forgottenDot } from '../../util/tld.js';
-import { ForwardGeneric, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
+import { ForwardGeneric, networkSize, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
 import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, reverseLabels, within, type Network } from './network.js';
 
 export interface ReverseZoneBuild {
@@ -51,7 +51,7 @@ export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[
 
 function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], forwards: readonly ZoneModel[], problems: Problem[]): ReverseZoneBuild | undefined {
   const at = (p: (string | number)[] = []) => file.at([...path, ...p]);
-  const err = (p: (string | number)[], rule: string, msg: string, hint?: string) => problems.push(problem(at(p), rule, msg, hint));
+  const err = (p: (string | number)[], rule: string, msg: string, hint?: string, severity?: 'warning') => problems.push(problem(at(p), rule, msg, hint, severity));
   /** A name as written, parsed; a finding (rule `name`) and undefined when it is not one. */
   const nameAt = (p: (string | number)[], text: string, origin?: Name | 'zone'): Name | undefined => {
     try { return origin === 'zone' ? parseZoneName(text) : parseName(text, origin); } catch (x) {
@@ -218,6 +218,12 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     else if (t && 'error' in t) err(['generic', 'name'], 'reverse-generic', t.error);
     else if (t) {
       synthesizers.push(new ReverseGeneric(origin, net, classless, t, ttl));
+      // A secondary cannot make these names: a transfer lists them, up to PUBLISH_LIMIT per network.
+      // Beyond, the zone is not transferred; said here when the file asks for transfers (serve logs it too).
+      const count = networkSize(net);
+      if (file.transfer && count > PUBLISH_LIMIT) {
+        err(['generic'], 'transfer-generic', `${net.text} has ${count} generic names, more than the ${PUBLISH_LIMIT} a zone transfer lists: ${nameToText(origin)}${e.generic.forward ? ` and the zone of ${nameToText(t.suffix)} (forward: true)` : ''} will not be transferred, since a secondary would answer NXDOMAIN for them`, 'serve these zones from mailns on every nameserver, or give generic: to a smaller network', 'warning');
+      }
       const generic = (v: bigint) => ours(net.family, v) && !taken.has(v);
       if (e.generic.forward) forwardSynth = { suffix: t.suffix, synth: new ForwardGeneric(t, net, generic, ttl), at: at(['generic', 'forward']) };
     }

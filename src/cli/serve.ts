@@ -11,7 +11,8 @@ import pretty from 'pino-pretty';
 import { loadZones, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { sortProblems, type Problem } from '../util/problem.js';
-import { nameToText } from '../util/name.js';
+import { nameKey, nameToText } from '../util/name.js';
+import { SerialState, stateDirectory } from '../server/state.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -70,7 +71,16 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ? pino({ level, base: { pid: process.pid } })
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
   const t0 = performance.now();
-  let loaded = loadZones(dirs);
+  const stateDir = stateDirectory(values['state-dir'] as string | undefined);
+  const read = SerialState.read(stateDir);
+  if (read.warning) log.warn({ stateDir }, read.warning);
+  const state = read.state;
+  /** Records the serials about to be published (before they are: a restart never goes below what a secondary saw). */
+  const record = (r: LoadResult) => {
+    const failure = state.record(r.zones.map((z) => [nameKey(z.zone.origin), { serial: z.serial, digest: z.digest }]));
+    if (failure) log.warn({ stateDir, err: failure }, 'state directory not writable: serials are kept in memory only, and a restart may publish lower ones');
+  };
+  let loaded = loadZones(dirs, { serials: state.seen });
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
     // No zone file at all (a directory missing or empty, e.g. a container started without its zones
     // mounted): one line and exit 1, rather than a server that answers REFUSED to everything.
@@ -83,6 +93,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;
   }
+  record(loaded);
   const server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
@@ -111,12 +122,13 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const reload = () => {
     // A zone that fails keeps its last good copy, so one typo takes nothing down; the
     // loader certifies the fresh zones over exactly the set that will be served.
-    const next = loadZones(dirs, { previous: loaded });
+    const next = loadZones(dirs, { previous: loaded, serials: state.seen });
     logLoad(log, next, loaded);
     const kept = next.kept;
     if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
     const zones = [...next.zones, ...kept];
     loaded = { ...next, zones, kept: [] };
+    record(next);
     server.setCatalog(loaded.catalog);
     log.info({ zones: loaded.zones.length }, 'reloaded');
   };
@@ -151,7 +163,7 @@ const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.m
  */
 function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
   for (const z of r.zones) {
-    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.model.soa.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
+    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
   }
   const before = new Set(previous?.problems.map(findingKey));
   let unchanged = 0;

@@ -285,6 +285,10 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
 
   const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
   const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
+  // A file is one unit: when any zone from it fails, none of its zones is served
+  // from it (a forward zone and its reverse: entries must agree, or a PTR
+  // names a host that no longer confirms), and on reload they all keep their last good copy.
+  const servable = (gone: Set<string>) => (p: Pending) => built.has(p) && !hasError(p) && !gone.has(p.file);
 
   // 8. A reverse zone that the lint fails takes the forward side of its generic
   //    names with it; the zones that lose it are built and linted again, so
@@ -303,9 +307,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     // that keeps its old one) keeps its own last good copy too.
     if (opts.previous) {
       for (let k = 0; k <= pending.length; k++) {
-        const fresh = pending.filter((p) => built.has(p) && !hasError(p));
-        const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         const gone = failedFiles();
+        const fresh = pending.filter(servable(gone));
+        const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         kept = opts.previous.zones.filter((z) => gone.has(z.file) && !freshKeys.has(nameKey(z.zone.origin)));
         const b = lintRound([
           ...fresh.map((p) => ({ p, lz: lintZoneOf(p) })),
@@ -316,8 +320,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
       }
     }
     let changed = false;
+    const served = servable(failedFiles());
     for (const [target, from] of attached) {
-      const gone = from.filter((r) => hasError(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
+      const gone = from.filter((r) => !served(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
       if (!gone.length) continue;
       target.synthesizers = target.synthesizers.filter((s) => !gone.some((r) => r.reverseInfo!.forward!.synth === s));
       changed = true;
@@ -327,11 +332,12 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   silenced.push(...round.silenced);
   problems.push(...round.unowned);
 
-  // 9. Only zones without errors are served.
+  // 9. Only zones without errors, from files without errors, are served.
   const zones: LoadedZone[] = [];
+  const served = servable(failedFiles());
   for (const p of pending) {
     const zone = built.get(p);
-    if (zone && !hasError(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
+    if (zone && served(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
   }
   const listed = new Set(problems);
   for (const p of pending) {

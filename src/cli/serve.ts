@@ -13,6 +13,7 @@ import { DnsServer, type ListenAddress } from '../server/server.js';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameKey, nameToText } from '../util/name.js';
 import { SerialState, stateDirectory } from '../server/state.js';
+import { logReload, ReloadQueue } from '../server/reload.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -70,6 +71,25 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const log: Logger = format === 'json'
     ? pino({ level, base: { pid: process.pid } })
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
+  // Signals first: a SIGHUP during the initial load (which can take seconds)
+  // must not kill the process; it asks for one reload once start completes.
+  let server: DnsServer | undefined;
+  const reloads = new ReloadQueue(() => reload(), (err) => log.error({ err }, 'reload failed; serving the previous zones'), (n) => log.debug({ reloads: n }, 'reloads done'));
+  const onHup = () => reloads.request();
+  process.on('SIGHUP', onHup);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    reloads.stop();
+    // Stop accepting, let TCP answers already written reach their clients, then close what is left.
+    await server?.stop(STOP_GRACE_MS);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   const t0 = performance.now();
   const stateDir = stateDirectory(values['state-dir'] as string | undefined);
   const read = SerialState.read(stateDir);
@@ -80,6 +100,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     const failure = state.record(r.zones.map((z) => [nameKey(z.zone.origin), { serial: z.serial, digest: z.digest }]));
     if (failure) log.warn({ stateDir, err: failure }, 'state directory not writable: serials are kept in memory only, and a restart may publish lower ones');
   };
+  log.debug({ paths: dirs, stateDir }, 'loading');
   let loaded = loadZones(dirs, { serials: state.seen });
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
     // No zone file at all (a directory missing or empty, e.g. a container started without its zones
@@ -94,7 +115,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     return 1;
   }
   record(loaded);
-  const server = new DnsServer(loaded.catalog, {
+  server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
     chaos: {
@@ -109,39 +130,27 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     console.error(`mailns serve: ${listenFailure(err)}`);
     return 1;
   }
-  log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+  const running = server;
+  log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
 
-  process.on('SIGHUP', () => {
-    // A reload must never take the running server down: whatever fails, the current zones stay.
-    try {
-      reload();
-    } catch (err) {
-      log.error({ err }, 'reload failed; serving the previous zones');
-    }
-  });
   const reload = () => {
-    // A zone that fails keeps its last good copy, so one typo takes nothing down; the
+    const r0 = performance.now();
+    // A file that fails keeps the last good copy of all its zones, so one typo takes nothing down; the
     // loader certifies the fresh zones over exactly the set that will be served.
     const next = loadZones(dirs, { previous: loaded, serials: state.seen });
     logLoad(log, next, loaded);
-    const kept = next.kept;
-    if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
-    const zones = [...next.zones, ...kept];
-    loaded = { ...next, zones, kept: [] };
+    const before = loaded.zones;
+    loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
     record(next);
-    server.setCatalog(loaded.catalog);
-    log.info({ zones: loaded.zones.length }, 'reloaded');
+    running.setCatalog(loaded.catalog);
+    logReload(log, before, next, performance.now() - r0);
   };
-  const stop = async (signal: string) => {
-    log.info({ signal }, 'stopping');
-    await server.stop();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  reloads.start();
   return -1; // keep running
 }
+
+/** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
+const STOP_GRACE_MS = 5000;
 
 function positive(v: unknown, flag: string): number {
   const n = Number(v);

@@ -1,5 +1,6 @@
 /**
- * `mailns serve`: load, listen, reload on SIGHUP, stop on SIGTERM/SIGINT.
+ * `mailns serve`: load, listen, reload on SIGHUP (and with --watch when
+ * the files change), stop on SIGTERM/SIGINT.
  * Problems at start-up are one line on stderr (exit 1 or 2), not a stack
  * trace; the running server logs JSON lines (pino).
  */
@@ -14,6 +15,7 @@ import { sortProblems, type Problem } from '../util/problem.js';
 import { nameKey, nameToText } from '../util/name.js';
 import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
+import { watchTargets, ZoneWatcher } from '../server/watch.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -74,6 +76,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   // Signals first: a SIGHUP during the initial load (which can take seconds)
   // must not kill the process; it asks for one reload once start completes.
   let server: DnsServer | undefined;
+  let watcher: ZoneWatcher | undefined;
   const reloads = new ReloadQueue(() => reload(), (err) => log.error({ err }, 'reload failed; serving the previous zones'), (n) => log.debug({ reloads: n }, 'reloads done'));
   const onHup = () => reloads.request();
   process.on('SIGHUP', onHup);
@@ -83,6 +86,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     stopping = true;
     log.info({ signal }, 'stopping');
     reloads.stop();
+    watcher?.close();
     // Stop accepting, let TCP answers already written reach their clients, then close what is left.
     await server?.stop(STOP_GRACE_MS);
     log.info('stopped');
@@ -144,7 +148,12 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     record(next);
     running.setCatalog(loaded.catalog);
     logReload(log, before, next, performance.now() - r0);
+    watcher?.watch(watchTargets(dirs, loaded));
   };
+  if (values.watch) {
+    watcher = new ZoneWatcher(() => reloads.request(), log);
+    watcher.watch(watchTargets(dirs, loaded));
+  }
   reloads.start();
   return -1; // keep running
 }

@@ -17,7 +17,7 @@
  * would publish. A directory that cannot be written is not fatal: the
  * serials are kept in memory and the caller is told why.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export interface SerialRecord {
@@ -112,12 +112,18 @@ export class SerialState {
     const tmp = join(this.dir, `.${FILE}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, join(this.dir, FILE));
+    } catch (e) {
+      // A full disk: leave no temp file behind, and keep the last complete file.
+      rmSync(tmp, { force: true });
+      throw e;
     }
-    renameSync(tmp, join(this.dir, FILE));
     // The rename is durable only once the directory entry is (rename(2) and fsync(2) on Linux).
     const dfd = openSync(this.dir, 'r');
     try { fsyncSync(dfd); } finally { closeSync(dfd); }

@@ -285,10 +285,12 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
 
   const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
   const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
-  // A file is one unit: when any zone from it fails, none of its zones is served
-  // from it (a forward zone and its reverse: entries must agree, or a PTR
-  // names a host that no longer confirms), and on reload they all keep their last good copy.
-  const servable = (gone: Set<string>) => (p: Pending) => built.has(p) && !hasError(p) && !gone.has(p.file);
+  // On reload a file is one unit: when any zone from it fails, none of its
+  // zones is served from the new file and they all keep their last good copy
+  // (a forward zone and its reverse: entries must be of one generation, or a
+  // PTR names a host whose address moved). At a first start (and in check)
+  // there is no other generation to mix with: each zone that loads is served.
+  const servable = (gone: Set<string>) => (p: Pending) => built.has(p) && !hasError(p) && !(opts.previous && gone.has(p.file));
 
   // 8. A reverse zone that the lint fails takes the forward side of its generic
   //    names with it; the zones that lose it are built and linted again, so

@@ -38,7 +38,12 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The state directory: the last serial of each zone, so serial: auto survives
+# a restart (docs/replication-serials.md). Writable by node; a volume, so it
+# outlives the container (-v mailns-state:/state).
+RUN mkdir -p /state && chown node /state
 USER node
+VOLUME /state
 EXPOSE 53/udp 53/tcp
 # The image ships no zones: mount yours at /zones (-v ./zones:/zones:ro).
 # Without them serve says so in one line and exits 1.
@@ -47,4 +52,4 @@ EXPOSE 53/udp 53/tcp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "/app/dist/src/cli/main.js", "probe", "/zones", "--server", "127.0.0.1:53", "--timeout", "3"]
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
-CMD ["serve", "/zones", "--listen", "0.0.0.0:53"]
+CMD ["serve", "/zones", "--listen", "0.0.0.0:53", "--state-dir", "/state"]

@@ -27,11 +27,15 @@ export const VERBS: readonly Verb[] = [
     usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
+             [--state-dir DIR] [--watch]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
   or readable lines when stdout is a terminal (--log-format chooses). SIGHUP
-  reloads. Zone transfers (AXFR over TCP) are refused unless a zone's
+  reloads; --watch reloads when a zone file, a key file it names, or the
+  directory changes. The last serial of each zone is kept in the state
+  directory (default $STATE_DIRECTORY, else ./state), so serial: auto moves
+  only when the content does. Zone transfers (AXFR over TCP) are refused unless a zone's
   transfer: allows them, or, for zones without one, --allow-transfer (client
   addresses) and --allow-transfer-key (TSIG keys; with both, a request needs
   both). --tsig-key reads TSIG keys from a file (mailns tsig keygen writes one).
@@ -49,43 +53,48 @@ export const VERBS: readonly Verb[] = [
       'tsig-key': { type: 'string', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
       'allow-transfer-key': { type: 'string', multiple: true },
+      'state-dir': { type: 'string' },
+      watch: { type: 'boolean' },
     },
   },
   {
     name: 'check',
-    usage: `mailns check ${DIRS} [--format text|json] [--strict] [--verbose]
+    usage: `mailns check ${DIRS} [--format text|json] [--strict] [--verbose] [--state-dir DIR]
   Validates and lints every zone. Findings go to stdout; exit 1 on errors
   (--strict: on warnings too), 0 otherwise. For each reverse zone, one line
   says what to ask the ISP for; --verbose lists the records to paste, and what
-  lint.ignore silenced, with the reason.`,
-    options: { format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
+  lint.ignore silenced, with the reason. Serials are the ones serve would
+  publish with the state directory DIR (read, never written; default as serve's).`,
+    options: { format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'state-dir': { type: 'string' } },
   },
   {
     name: 'export',
-    usage: `mailns export ${DIRS} [--zone NAME] [--annotate]
+    usage: `mailns export ${DIRS} [--zone NAME] [--annotate] [--state-dir DIR]
 mailns export ${DIRS} --mta-sts DOMAIN
   Prints RFC 1035 zone files on stdout (--annotate: the file:line and helper of
   each record in a comment), or the MTA-STS policy file to serve over HTTPS.
-  Findings go to stderr; exit 1 when a zone has errors or --zone names no zone.`,
-    options: { zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' } },
+  Findings go to stderr; exit 1 when a zone has errors or --zone names no zone.
+  The SOA serial is the one serve would publish with the state directory DIR.`,
+    options: { zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' }, 'state-dir': { type: 'string' } },
   },
   {
     name: 'diff',
-    usage: `mailns diff OLD NEW [--format text|json]
-mailns diff --git REV ${DIRS} [--format text|json]
+    usage: `mailns diff OLD NEW [--format text|json] [--state-dir DIR]
+mailns diff --git REV ${DIRS} [--format text|json] [--state-dir DIR]
   What would change in the published records, zone by zone: the records of
   OLD not in NEW (-) and of NEW not in OLD (+), as export prints them. OLD and
   NEW are each a directory or a zone file; --git REV compares the paths at that
   git revision with the working tree. The SOA serial alone is not a change (a
-  note says so). Exit 0: no change; 1: changes; 2: usage error, a bad REV, or
-  a side with errors (its findings on stderr; nothing is compared).`,
-    options: { git: { type: 'string' }, format: { type: 'string' } },
+  note says so); each side's serial is the one serve would publish with the
+  state directory DIR. Exit 0: no change; 1: changes; 2: usage error, a bad
+  REV, or a side with errors (its findings on stderr; nothing is compared).`,
+    options: { git: { type: 'string' }, format: { type: 'string' }, 'state-dir': { type: 'string' } },
   },
   {
     name: 'explain',
-    usage: `mailns explain DOMAIN ${DIRS}
+    usage: `mailns explain DOMAIN ${DIRS} [--state-dir DIR]
   Every record of the zone DOMAIN with the file:line and helper that made it.`,
-    options: {},
+    options: { 'state-dir': { type: 'string' } },
     minPositionals: 1,
   },
   {

@@ -6,8 +6,7 @@
  * names relative to itself come along. The blobs are written as git stores
  * them (`git ls-tree` and `git cat-file --batch`): no `.gitattributes`
  * export-ignore or filter changes what is compared. Each file gets the commit
- * time as its modification time (as `git archive` does), so a `serial: auto`
- * at REV is the time of that commit.
+ * time as its modification time (as `git archive` does).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';

@@ -10,9 +10,10 @@ import { loadZones, type LoadResult } from '../server/load.js';
 import { diffSnapshots, type SnapshotDiff } from '../zone/diff.js';
 import { formatProblem } from '../util/problem.js';
 import { gitSides, GitError, type GitSides } from './diff-git.js';
+import { readSerials } from '../server/state.js';
 
 /** The verb's flags as parsed (args.ts declares git and format as strings). */
-export type DiffValues = Readonly<Record<string, unknown>> & { git?: string; format?: string };
+export type DiffValues = Readonly<Record<string, unknown>> & { git?: string; format?: string; 'state-dir'?: string };
 
 interface Side {
   label: string;
@@ -35,7 +36,7 @@ export function diffText(d: SnapshotDiff): string {
   if (d.serialOnly.length) {
     if (out.length) out.push('');
     const which = d.serialOnly.map((s) => `${s.zone} ${s.old} -> ${s.new}`).join(', ');
-    // With serial: auto the serial is the file's modification time: a copy or a checkout moves it, nothing else.
+    // A written serial bumped with nothing else changed (serial: auto never moves alone).
     out.push(`note: only the SOA serial differs, which is not a change: ${which}`);
   }
   const changed = d.zones.filter((z) => z.status === 'changed').length;
@@ -63,6 +64,9 @@ export function runDiff(positionals: string[], values: DiffValues, usage: string
   if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') return usageError(`--format is text or json, not "${values.format}"`);
   let git: GitSides | undefined;
   let sides: [Side, Side];
+  // Both sides with the serials serve would publish for them; whether a written serial grew is check's question, not a difference.
+  const serials = readSerials(values['state-dir'], (w) => console.error(`warning: ${w}`));
+  const loadSide = (paths: string[]) => loadZones(paths, { serials, serialFindings: false });
   if (values.git !== undefined) {
     if (!values.git) return usageError('--git needs a revision');
     try {
@@ -74,14 +78,14 @@ export function runDiff(positionals: string[], values: DiffValues, usage: string
     }
     // A path on one side only loads nothing there: its zones are added (or removed) wholly.
     sides = [
-      { label: values.git, result: loadZones(git.old), relabel: git.relabel },
-      { label: 'the working tree', result: loadZones(git.now), relabel: (t) => t },
+      { label: values.git, result: loadSide(git.old), relabel: git.relabel },
+      { label: 'the working tree', result: loadSide(git.now), relabel: (t) => t },
     ];
   } else {
     if (positionals.length !== 2) return usageError(positionals.length < 2 ? 'OLD and NEW are needed (or --git REV)' : `unexpected argument "${positionals[2]}"`);
     sides = [
-      { label: positionals[0]!, result: loadZones([positionals[0]!]), relabel: (t) => t },
-      { label: positionals[1]!, result: loadZones([positionals[1]!]), relabel: (t) => t },
+      { label: positionals[0]!, result: loadSide([positionals[0]!]), relabel: (t) => t },
+      { label: positionals[1]!, result: loadSide([positionals[1]!]), relabel: (t) => t },
     ];
   }
   try {

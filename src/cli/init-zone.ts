@@ -93,7 +93,7 @@ defaults:
   ttl: 1h
 soa:
   # Who runs this zone (an address that reads its mail), and the zone's version:
-  # auto is the file's modification time, so each edit is a new version.
+  # auto moves exactly when what is published changes (the state directory keeps it).
   rname: hostmaster@${z.domain}
   serial: auto
 

@@ -14,6 +14,7 @@ import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
 import { probe } from './probe.js';
 import { tsigKeygen } from './tsig.js';
+import { readSerials as readState } from '../server/state.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -24,6 +25,9 @@ ${VERBS.map((v) => v.usage.split('\n').filter((l) => l.startsWith('mailns')).map
   mailns --version
 
 Each command answers --help with what it does. DIR defaults to ./zones.`;
+
+/** The serials serve would start from (the state directory, read only; a file it cannot read is one line on stderr). */
+const readSerials = (flag: string | undefined) => readState(flag, (w) => console.error(`warning: ${w}`));
 
 function report(problems: Problem[], out: (s: string) => void): void {
   for (const p of sortProblems(problems)) out(formatProblem(p));
@@ -45,14 +49,14 @@ export async function main(argv: string[]): Promise<number> {
       return serve(dirs, values, VERSION);
     case 'check': {
       if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') { console.error(`mailns check: --format is text or json, not "${values.format}"\n\n${parsed.verb.usage}`); return 2; }
-      const r = loadZones(dirs);
+      const r = loadZones(dirs, { serials: readSerials(values['state-dir']) });
       const errors = r.problems.filter((p) => p.severity === 'error').length;
       const warnings = r.problems.filter((p) => p.severity === 'warning').length;
       const failing = errors > 0 || (values.strict === true && warnings > 0);
       if (values.format === 'json') {
         console.log(JSON.stringify({
           ok: !failing,
-          zones: r.zones.map((z) => ({ zone: nameToText(z.zone.origin), file: z.file, records: z.zone.recordCount, ...(z.artifacts.isp ? { isp: z.artifacts.isp } : {}) })),
+          zones: r.zones.map((z) => ({ zone: nameToText(z.zone.origin), file: z.file, serial: z.serial, records: z.zone.recordCount, ...(z.artifacts.isp ? { isp: z.artifacts.isp } : {}) })),
           failed: r.failed,
           problems: r.problems,
           silenced: r.silenced.map((x) => ({ ...x.problem, reason: x.reason })),
@@ -84,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       return failing ? 1 : 0;
     }
     case 'export': {
-      const r = loadZones(dirs);
+      const r = loadZones(dirs, { serials: readSerials(values['state-dir']) });
       report(r.problems, (s) => console.error(s));
       if (r.problems.some((p) => p.severity === 'error')) return 1;
       if (values['mta-sts'] !== undefined) {
@@ -106,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'diff':
       return runDiff(positionals, values, parsed.verb.usage);
     case 'explain': {
-      const r = loadZones(positionals.length > 1 ? positionals.slice(1) : ['zones']);
+      const r = loadZones(positionals.length > 1 ? positionals.slice(1) : ['zones'], { serials: readSerials(values['state-dir']) });
       report(r.problems, (s) => console.error(s));
       const want = positionals[0]?.toLowerCase().replace(/\.?$/, '.');
       const zones = r.zones.filter((z) => !want || nameToText(z.zone.origin) === want);

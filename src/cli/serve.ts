@@ -1,5 +1,6 @@
 /**
- * `mailns serve`: load, listen, reload on SIGHUP, stop on SIGTERM/SIGINT.
+ * `mailns serve`: load, listen, reload on SIGHUP (and with --watch when
+ * the files change), stop on SIGTERM/SIGINT.
  * Problems at start-up are one line on stderr (exit 1 or 2), not a stack
  * trace; the running server logs JSON lines (pino).
  */
@@ -13,7 +14,10 @@ import { DnsServer, type ListenAddress } from '../server/server.js';
 import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
-import { nameToText } from '../util/name.js';
+import { nameKey, nameToText } from '../util/name.js';
+import { SerialState, stateDirectory } from '../server/state.js';
+import { logReload, ReloadQueue } from '../server/reload.js';
+import { watchTargets, ZoneWatcher } from '../server/watch.js';
 import { transferSettings, unknownTransferKeys } from './tsig.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
@@ -75,8 +79,45 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ? pino({ level, base: { pid: process.pid } })
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
   for (const w of xfr.warnings) log.warn({ file: w.file, rule: w.rule, hint: w.hint }, w.message);
+  const metrics = metricsAt ? new ServerMetrics() : undefined;
+  let http: HttpServer | undefined;
+  let serving = false;
+  // Signals first: a SIGHUP during the initial load (which can take seconds)
+  // must not kill the process; it asks for one reload once start completes.
+  let server: DnsServer | undefined;
+  let watcher: ZoneWatcher | undefined;
+  const reloads = new ReloadQueue(() => reload(), (err) => { metrics?.reloaded('failed'); log.error({ err }, 'reload failed; serving the previous zones'); }, (n) => log.debug({ reloads: n }, 'reloads done'));
+  const onHup = () => reloads.request();
+  process.on('SIGHUP', onHup);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    reloads.stop();
+    watcher?.close();
+    serving = false;
+    http?.closeAllConnections();
+    http?.close();
+    // Stop accepting, let TCP answers already written reach their clients, then close what is left.
+    await server?.stop(STOP_GRACE_MS);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   const t0 = performance.now();
-  let loaded = loadZones(dirs);
+  const stateDir = stateDirectory(values['state-dir'] as string | undefined);
+  const read = SerialState.read(stateDir);
+  if (read.warning) log.warn({ stateDir }, read.warning);
+  const state = read.state;
+  /** Records the serials about to be published (before they are: a restart never goes below what a secondary saw). */
+  const record = (r: LoadResult) => {
+    const failure = state.record(r.zones.map((z) => [nameKey(z.zone.origin), { serial: z.serial, digest: z.digest }]));
+    if (failure) log.warn({ stateDir, err: failure }, 'state directory not writable: serials are kept in memory only, and a restart may publish lower ones');
+  };
+  log.debug({ paths: dirs, stateDir }, 'loading');
+  let loaded = loadZones(dirs, { serials: state.seen });
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
     // No zone file at all (a directory missing or empty, e.g. a container started without its zones
     // mounted): one line and exit 1, rather than a server that answers REFUSED to everything.
@@ -90,8 +131,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     console.error(`mailns serve: no zone loaded: ${loaded.failed.length} zone file(s) with errors (logged above); nothing to serve`);
     return 1;
   }
-  const metrics = metricsAt ? new ServerMetrics() : undefined;
-  const server = new DnsServer(loaded.catalog, {
+  record(loaded);
+  server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
     metrics,
@@ -102,8 +143,6 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
     },
   }, log);
-  let http: HttpServer | undefined;
-  let serving = false;
   try {
     await server.start();
     if (metrics && metricsAt) http = await listenMetrics(metricsAt.host, metricsAt.port, metrics, () => serving);
@@ -113,43 +152,33 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     return 1;
   }
   serving = true;
-  log.info({ udp: server.bound.udp.map(fmtAddr), tcp: server.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+  const running = server;
+  log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
 
-  process.on('SIGHUP', () => {
-    // A reload must never take the running server down: whatever fails, the current zones stay.
-    try {
-      reload();
-    } catch (err) {
-      metrics?.reloaded('failed');
-      log.error({ err }, 'reload failed; serving the previous zones');
-    }
-  });
   const reload = () => {
-    // A zone that fails keeps its last good copy, so one typo takes nothing down; the
+    const r0 = performance.now();
+    // A file that fails keeps the last good copy of all its zones, so one typo takes nothing down; the
     // loader certifies the fresh zones over exactly the set that will be served.
-    const next = loadZones(dirs, { previous: loaded });
+    const next = loadZones(dirs, { previous: loaded, serials: state.seen });
     logLoad(log, next, loaded);
-    const kept = next.kept;
-    if (kept.length) log.warn({ files: kept.map((z) => z.file) }, 'kept the last good copy of zones that failed to reload');
-    const zones = [...next.zones, ...kept];
-    loaded = { ...next, zones, kept: [] };
-    server.setCatalog(loaded.catalog);
-    metrics?.reloaded(kept.length ? 'partial' : 'ok');
-    log.info({ zones: loaded.zones.length }, 'reloaded');
+    const before = loaded.zones;
+    loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
+    record(next);
+    running.setCatalog(loaded.catalog);
+    metrics?.reloaded(next.kept.length ? 'partial' : 'ok');
+    logReload(log, before, next, performance.now() - r0);
+    watcher?.watch(watchTargets(dirs, loaded));
   };
-  const stop = async (signal: string) => {
-    log.info({ signal }, 'stopping');
-    serving = false;
-    http?.closeAllConnections();
-    http?.close();
-    await server.stop();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (values.watch) {
+    watcher = new ZoneWatcher(() => reloads.request(), log);
+    watcher.watch(watchTargets(dirs, loaded));
+  }
+  reloads.start();
   return -1; // keep running
 }
+
+/** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
+const STOP_GRACE_MS = 5000;
 
 function positive(v: unknown, flag: string): number {
   const n = Number(v);
@@ -171,7 +200,7 @@ const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.m
  */
 function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
   for (const z of r.zones) {
-    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.model.soa.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
+    log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
   }
   const before = new Set(previous?.problems.map(findingKey));
   let unchanged = 0;

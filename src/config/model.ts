@@ -4,7 +4,6 @@
  * addresses). Record RDATA is checked in synth, where it is encoded.
  */
 import { isIP } from 'node:net';
-import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameKey, nameToText, parseName, parseZoneName } from '../util/name.js';
@@ -18,7 +17,10 @@ import type { CaaIntent, MailIntent, ReverseIntent, TlsaIntent } from './intent.
 export interface SoaModel {
   mname: Name;
   rname: Name;
-  serial: number;
+  /** `auto` (the default): the loader gives the serial that moves with the content (src/zone/serial.ts). */
+  serial: number | 'auto';
+  /** Where the serial is written (the soa: block, or zone:, when it is not). */
+  serialAt: At;
   refresh: number;
   retry: number;
   expire: number;
@@ -76,11 +78,6 @@ const DEFAULT_TTL = 3600;
 // SOA timers within the RFC 1912 §2.2 ranges.
 const SOA_DEFAULTS = { refresh: 14400, retry: 3600, expire: 1209600, minimum: 3600 };
 
-/** `mtime` of the file, for `serial: auto` (changes when the file changes, never goes back). */
-function autoSerial(file: string): number {
-  try { return Math.floor(statSync(file).mtimeMs / 1000) >>> 0; } catch { return 1; }
-}
-
 /** The zone a file without `zone:` defines: its name without .yaml (example.com.yaml is example.com). */
 export function defaultOrigin(file: string): string {
   return basename(file).replace(/\.ya?ml$/, '');
@@ -131,7 +128,8 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   const soa: SoaModel = {
     mname: typeof soaIn.mname === 'string' ? name(ctx, ['soa', 'mname'], soaIn.mname) : (nsList[0]?.name ?? origin),
     rname: typeof soaIn.rname === 'string' ? rname(ctx, ['soa', 'rname'], soaIn.rname) : defaultRname(ctx, typeof data.zone === 'string' ? ['zone'] : []),
-    serial: typeof soaIn.serial === 'number' ? soaIn.serial : autoSerial(diskPath ?? src.file),
+    serial: typeof soaIn.serial === 'number' ? soaIn.serial : 'auto',
+    serialAt: src.at(soaIn.serial !== undefined ? ['soa', 'serial'] : data.soa ? ['soa'] : ['zone']),
     refresh: duration(ctx, ['soa', 'refresh'], soaIn.refresh) ?? SOA_DEFAULTS.refresh,
     retry: duration(ctx, ['soa', 'retry'], soaIn.retry) ?? SOA_DEFAULTS.retry,
     expire: duration(ctx, ['soa', 'expire'], soaIn.expire) ?? SOA_DEFAULTS.expire,

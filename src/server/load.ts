@@ -24,6 +24,8 @@ import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem, sortProblems } from '../util/problem.js';
 import { Catalog, Zone } from '../zone/zone.js';
+import { contentDigest, nextSerial, serialGreater, withSerial } from '../zone/serial.js';
+import type { SerialsSeen } from './state.js';
 
 export interface ZoneArtifacts extends IntentArtifacts {
   /** For a reverse zone: the records the ISP must publish in its parent zone. */
@@ -38,6 +40,9 @@ export interface LoadedZone {
   millis: number;
   artifacts: ZoneArtifacts;
   reverse: boolean;
+  /** The SOA serial served, and the digest of the content it stands for (src/zone/serial.ts). */
+  serial: number;
+  digest: string;
 }
 
 export interface LoadResult {
@@ -87,6 +92,8 @@ interface Pending {
   /** For a reverse zone: its network, and the forward side of its generic names. */
   reverseInfo?: { net: Network; classless: boolean; forward?: ForwardSynth };
   t0: number;
+  serial?: number;
+  digest?: string;
 }
 
 export interface LoadOptions {
@@ -94,6 +101,12 @@ export interface LoadOptions {
   observe?: (r: Resolution) => void;
   /** The load being replaced (SIGHUP): a zone that fails keeps its copy from there, and the rest is certified with it. */
   previous?: LoadResult;
+  /** What was last published per zone (the state directory): `serial: auto` moves only when the content does. None: as on a first start. */
+  serials?: SerialsSeen;
+  /** The date the YYYYMMDDnn serials take (default: now). */
+  now?: Date;
+  /** False: no finding for a written serial that did not grow (diff compares content; check and serve report it). Default true. */
+  serialFindings?: boolean;
 }
 
 const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
@@ -191,6 +204,34 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     else p.problems.push(problem(f.at, 'reverse-generic', `generic names under ${nameToText(f.suffix)} need a zone we serve for their forward side`, 'load the zone of the generic names, or set forward: false'));
   }
 
+  // 6a. Serials: decided here, before any trie is built, so every verb (check,
+  //     export, diff, serve) and the lint see the one serial serve publishes.
+  const now = opts.now ?? new Date();
+  pending.forEach((p, i) => {
+    const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
+    if (soaAt < 0) return;
+    const digest = contentDigest(rrsetsOf[i]!);
+    const last = opts.serials?.get(nameKey(p.origin));
+    const changed = last !== undefined && last.digest !== digest;
+    const written = p.model.soa.serial;
+    let serial: number;
+    if (written === 'auto') serial = !last ? nextSerial(undefined, now) : changed ? nextSerial(last.serial, now) : last.serial;
+    else {
+      serial = written;
+      // RFC 1034 §4.3.5: a secondary transfers only when the serial grows, so new content under an old serial is never replicated.
+      if (changed && opts.serialFindings !== false && !serialGreater(written, last.serial)) {
+        p.problems.push({
+          ...problem(p.model.soa.serialAt, 'serial-not-increased', `zone ${nameToText(p.origin)} changed since serial ${last.serial} was published, but its serial ${written === last.serial ? 'is still' : 'went from ' + last.serial + ' to'} ${written}: secondaries would keep the old zone`,
+            `raise soa.serial above ${last.serial} (e.g. ${nextSerial(last.serial, now)}), or write serial: auto to have it follow the content`),
+          rfc: 'RFC 1982 §3.2',
+        });
+      }
+    }
+    rrsetsOf[i]![soaAt] = withSerial(rrsetsOf[i]![soaAt]!, serial);
+    p.serial = serial;
+    p.digest = digest;
+  });
+
   // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
   const before = new Map(pending.map((p) => [p, [...p.problems]]));
   const built = new Map<Pending, Zone>();
@@ -244,6 +285,12 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
 
   const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
   const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
+  // On reload a file is one unit: when any zone from it fails, none of its
+  // zones is served from the new file and they all keep their last good copy
+  // (a forward zone and its reverse: entries must be of one generation, or a
+  // PTR names a host whose address moved). At a first start (and in check)
+  // there is no other generation to mix with: each zone that loads is served.
+  const servable = (gone: Set<string>) => (p: Pending) => built.has(p) && !hasError(p) && !(opts.previous && gone.has(p.file));
 
   // 8. A reverse zone that the lint fails takes the forward side of its generic
   //    names with it; the zones that lose it are built and linted again, so
@@ -262,9 +309,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     // that keeps its old one) keeps its own last good copy too.
     if (opts.previous) {
       for (let k = 0; k <= pending.length; k++) {
-        const fresh = pending.filter((p) => built.has(p) && !hasError(p));
-        const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         const gone = failedFiles();
+        const fresh = pending.filter(servable(gone));
+        const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         kept = opts.previous.zones.filter((z) => gone.has(z.file) && !freshKeys.has(nameKey(z.zone.origin)));
         const b = lintRound([
           ...fresh.map((p) => ({ p, lz: lintZoneOf(p) })),
@@ -275,8 +322,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
       }
     }
     let changed = false;
+    const served = servable(failedFiles());
     for (const [target, from] of attached) {
-      const gone = from.filter((r) => hasError(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
+      const gone = from.filter((r) => !served(r) && target.synthesizers.includes(r.reverseInfo!.forward!.synth));
       if (!gone.length) continue;
       target.synthesizers = target.synthesizers.filter((s) => !gone.some((r) => r.reverseInfo!.forward!.synth === s));
       changed = true;
@@ -286,11 +334,12 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   silenced.push(...round.silenced);
   problems.push(...round.unowned);
 
-  // 9. Only zones without errors are served.
+  // 9. Only zones without errors, from files without errors, are served.
   const zones: LoadedZone[] = [];
+  const served = servable(failedFiles());
   for (const p of pending) {
     const zone = built.get(p);
-    if (zone && !hasError(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse });
+    if (zone && served(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
   }
   const listed = new Set(problems);
   for (const p of pending) {

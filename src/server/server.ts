@@ -3,7 +3,7 @@
  * same port), one Responder per process, and the current Catalog held in one
  * reference that a reload replaces whole (queries read it once).
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { decodeQuery } from '../wire/decode.js';
@@ -31,6 +31,8 @@ export class DnsServer {
   private readonly responder: Responder;
   private readonly udp: UdpListener[] = [];
   private readonly tcp: TcpListener[] = [];
+  /** Open TCP connections: net.Server.close() only stops accepting, and waits for these to end. */
+  private readonly connections = new Set<Socket>();
   private readonly limits: TcpLimits;
   readonly bound: { udp: AddressInfo[]; tcp: AddressInfo[] } = { udp: [], tcp: [] };
 
@@ -139,6 +141,7 @@ export class DnsServer {
       }
       udp.on('error', (err) => this.log.error({ err }, 'udp socket error'));
       tcp.on('error', (err) => this.log.error({ err }, 'tcp server error'));
+      tcp.on('connection', (s: Socket) => { this.connections.add(s); s.once('close', () => this.connections.delete(s)); });
       this.tcp.push(tcp);
       this.udp.push(udp);
       this.bound.tcp.push(tcp.address() as AddressInfo);
@@ -147,10 +150,21 @@ export class DnsServer {
     }
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([
+  /**
+   * Stops accepting, then ends every TCP connection: answers already written
+   * are flushed before the FIN (answering is synchronous, so a query read is
+   * a query answered), and an idle client is not waited for (RFC 7766 §6.2.3
+   * lets a server close idle connections). Connections still open after
+   * `graceMs` (a client that never reads) are destroyed.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    const closed = Promise.all([
       ...this.udp.map((u) => new Promise<void>((r) => u.close(() => r()))),
-      ...this.tcp.map((t) => new Promise<void>((r) => { t.close(() => r()); (t as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); })),
+      ...this.tcp.map((t) => new Promise<void>((r) => t.close(() => r()))),
     ]);
+    for (const s of this.connections) s.end();
+    const timer = setTimeout(() => { for (const s of this.connections) s.destroy(); }, graceMs);
+    await closed;
+    clearTimeout(timer);
   }
 }

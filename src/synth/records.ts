@@ -9,7 +9,7 @@ import { type At, type Problem, problem } from '../util/problem.js';
 import { CLASS, TYPE, typeFromText, typeToText, isMetaType } from '../wire/constants.js';
 import { type Rdata, parseRdata, RdataError } from '../wire/rdata.js';
 import { makeRRset, type RRset, type Source } from '../wire/rrset.js';
-import type { ZoneModel } from '../config/model.js';
+import type { SoaModel, ZoneModel } from '../config/model.js';
 import { valueTokens } from './values.js';
 
 /** An RRset being assembled: several sources may add to it before it is frozen. */
@@ -136,11 +136,19 @@ export function rdataOrProblem(type: number, tokens: string[], origin: Name, at:
   }
 }
 
+/**
+ * The SOA RDATA of a zone (forward or reverse) as tokens. `serial: auto` is
+ * 0 here: the loader sets the serial once the zone's content is known.
+ */
+export function soaTokens(soa: SoaModel): string[] {
+  return [nameToText(soa.mname), nameToText(soa.rname), String(soa.serial === 'auto' ? 0 : soa.serial), String(soa.refresh), String(soa.retry), String(soa.expire), String(soa.minimum)];
+}
+
 /** SOA, NS and the hosts' A/AAAA of one zone; semantic checks are in ./checks.ts. */
 export function synthesizeBase(model: ZoneModel, out: RRsetCollector): void {
   const { origin, soa } = model;
   const problems = out.problems;
-  const soaRd = rdataOrProblem(TYPE.SOA, [nameToText(soa.mname), nameToText(soa.rname), String(soa.serial), String(soa.refresh), String(soa.retry), String(soa.expire), String(soa.minimum)], origin, soa.at, problems);
+  const soaRd = rdataOrProblem(TYPE.SOA, soaTokens(soa), origin, soa.at, problems);
   if (soaRd) out.add(origin, TYPE.SOA, soa.ttl, [soaRd], src(soa.at, 'soa'), false);
 
   for (const ns of model.nameservers) {

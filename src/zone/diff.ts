@@ -5,10 +5,9 @@
  * deleted and records added): a TTL change is one record removed and one
  * added. Pure: loading the two sides is the CLI's.
  *
- * The SOA serial is not compared. With `serial: auto` it is the file's
- * modification time, which differs between two copies of the same file (a git
- * checkout, a copy) though nothing published changes; a serial that moves on
- * its own is a consequence of a change, not one. A changed zone whose SOA
+ * The SOA serial is not compared: it is a consequence of a change, not one
+ * (with `serial: auto` it moves exactly when the rest does; a written serial
+ * may be bumped with nothing else changed). A changed zone whose SOA
  * differs only in its serial carries the two serials (`serial`), a zone that
  * differs in nothing else is listed in `serialOnly`; a change to any other SOA
  * field shows the whole SOA, both serials included.

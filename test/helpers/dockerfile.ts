@@ -4,8 +4,10 @@
  * filtered by .dockerignore, or another stage's files), RUN runs its shell
  * command in the stage's WORKDIR, and the image's command lines (ENTRYPOINT,
  * CMD, HEALTHCHECK) come out with their image paths mapped into that
- * directory. What it cannot emulate (a base image's own files, USER, EXPOSE)
- * it records for the test to check.
+ * directory. What it cannot emulate (a base image's own files, USER, EXPOSE,
+ * VOLUME, the owner a RUN chown gives) it records for the test to check. A
+ * RUN made only of `mkdir -p` and `chown` on image paths is played inside
+ * the stage's directory (the owner recorded, not set), never on the host.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -50,6 +52,9 @@ export interface Stage {
   cmd?: string[];
   healthcheck?: { options: Record<string, string>; cmd: string[] };
   expose: string[];
+  volumes: string[];
+  /** Image path → the user a `RUN chown` gave it. */
+  owners: Record<string, string>;
 }
 
 /** A .dockerignore as a predicate on context-relative POSIX paths (the patterns this repo uses: names and globs, !exceptions). */
@@ -88,7 +93,7 @@ export function emulateBuild(context: string, work: string, env: Record<string, 
     if (ins.op === 'FROM') {
       const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args);
       if (!m) throw new Error(`${where}: cannot read "${ins.args}"`);
-      st = { image: m[1]!, name: m[2], root: join(work, `stage${stages.length}`), workdir: '/', expose: [] };
+      st = { image: m[1]!, name: m[2], root: join(work, `stage${stages.length}`), workdir: '/', expose: [], volumes: [], owners: {} };
       mkdirSync(st.root, { recursive: true });
       stages.push(st);
       continue;
@@ -123,12 +128,21 @@ export function emulateBuild(context: string, work: string, env: Record<string, 
         break;
       }
       case 'RUN': {
+        const steps = ins.args.startsWith('[') ? [] : ins.args.split('&&').map((x) => x.trim().split(/\s+/));
+        if (steps.length && steps.every(([c, ...a]) => (c === 'mkdir' && a[0] === '-p') || (c === 'chown' && a.length >= 2))) {
+          for (const [c, ...a] of steps) {
+            if (c === 'mkdir') for (const p of a.slice(1)) mkdirSync(inImage(st, p), { recursive: true });
+            else for (const p of a.slice(1)) st.owners[posix.resolve(st.workdir, p)] = a[0]!;
+          }
+          break;
+        }
         const [cmd, ...args] = commandOf(ins.args);
         execFileSync(cmd!, args, { cwd: join(st.root, st.workdir), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
         break;
       }
       case 'USER': st.user = ins.args; break;
       case 'EXPOSE': st.expose.push(...ins.args.split(/\s+/)); break;
+      case 'VOLUME': st.volumes.push(...(ins.args.startsWith('[') ? JSON.parse(ins.args) as string[] : ins.args.split(/\s+/))); break;
       case 'ENTRYPOINT': st.entrypoint = commandOf(ins.args); break;
       case 'CMD': st.cmd = commandOf(ins.args); break;
       case 'HEALTHCHECK': {
@@ -138,7 +152,7 @@ export function emulateBuild(context: string, work: string, env: Record<string, 
         st.healthcheck = { options, cmd: commandOf(m[2]!) };
         break;
       }
-      case 'ENV': case 'ARG': case 'LABEL': case 'VOLUME':
+      case 'ENV': case 'ARG': case 'LABEL':
         throw new Error(`${where}: not emulated yet (teach test/helpers/dockerfile.ts, then use it)`);
       default:
         throw new Error(`${where}: unknown instruction`);

@@ -11,7 +11,7 @@
  * where the tools are missing (unless MAILNS_REQUIRE_TOOLS=1).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,10 +47,15 @@ function setpriv(w: Who): string[] {
 }
 
 /** The image's command line with /app as this checkout and /zones as its zones/. */
+// The image's /state volume, here a directory any user may write (the image hands /state to node).
+const stateVolume = mkdtempSync(join(tmpdir(), 'mailns-caps-state-'));
+chmodSync(stateVolume, 0o777);
+afterAll(() => rmSync(stateVolume, { recursive: true, force: true }));
+
 function imageCommand(): string[] {
   const ins = parseDockerfile(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
   const last = (op: string) => commandOf(ins.filter((i) => i.op === op).at(-1)!.args);
-  return [...last('ENTRYPOINT'), ...last('CMD')].map((w, i) => (i === 0 && w === 'node' ? process.execPath : w.replace(/^\/app\//, `${repo}/`).replace(/^\/zones$/, join(repo, 'zones'))));
+  return [...last('ENTRYPOINT'), ...last('CMD')].map((w, i) => (i === 0 && w === 'node' ? process.execPath : w.replace(/^\/app\//, `${repo}/`).replace(/^\/zones$/, join(repo, 'zones')).replace(/^\/state$/, stateVolume)));
 }
 
 /**
@@ -88,7 +93,7 @@ describe.runIf(canUnshare)('port 53 without setcap, as the container runtimes an
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('reads the listen address from the Dockerfile: 0.0.0.0:53', () => {
-    expect(imageCommand().slice(-3)).toEqual([join(repo, 'zones'), '--listen', '0.0.0.0:53']);
+    expect(imageCommand().slice(-5)).toEqual([join(repo, 'zones'), '--listen', '0.0.0.0:53', '--state-dir', stateVolume]);
   });
 
   const healthy = async (who: Who, portStart: number) => {

@@ -42,6 +42,16 @@ describe('the Dockerfile', () => {
     expect(LTS).toBeGreaterThanOrEqual(Number(min![1]));
   });
 
+  it('has a state directory for user node, as a volume, and serve keeps its serials there', () => {
+    expect(ins.filter((i) => i.op === 'VOLUME').map((i) => i.args)).toEqual(['/state']);
+    const cmd = ins.filter((i) => i.op === 'CMD').at(-1)!.args;
+    expect(JSON.parse(cmd) as string[]).toEqual(expect.arrayContaining(['--state-dir', '/state']));
+    // Made and handed to node before USER node: the user cannot create it under / itself.
+    const run = ins.findIndex((i) => i.op === 'RUN' && /mkdir -p \/state && chown node \/state/.test(i.args));
+    expect(run).toBeGreaterThan(ins.findLastIndex((i) => i.op === 'FROM'));
+    expect(run).toBeLessThan(ins.findIndex((i) => i.op === 'USER'));
+  });
+
   it('ships no zones, sets no file capability, and runs as a user that is not root', () => {
     expect(ins.filter((i) => i.op === 'COPY' && /(^|\s)zones(\s|$)|\/zones\b/.test(i.args))).toEqual([]);
     expect(ins.filter((i) => i.op === 'RUN' && /setcap|libcap/.test(i.args))).toEqual([]);
@@ -55,6 +65,7 @@ describe('the image, emulated', () => {
   let server: ChildProcess | undefined;
   let serverErr = '';
   const zones = join(work, 'mounted-zones');
+  const state = join(work, 'state-volume');
 
   beforeAll(() => {
     build = emulateBuild(repo, join(work, 'root'), { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' });
@@ -64,7 +75,7 @@ describe('the image, emulated', () => {
 
   const app = () => join(build.final.root, 'app');
   /** The image's command line with /zones mounted from `mount` and port 53 moved to a free port. */
-  const argv = (cmd: readonly string[], mount: string) => hostArgv(build.final, cmd, { '/zones': mount }, (w) => w.replace(/^(0\.0\.0\.0|127\.0\.0\.1):53$/, `127.0.0.1:${port}`));
+  const argv = (cmd: readonly string[], mount: string) => hostArgv(build.final, cmd, { '/zones': mount, '/state': state }, (w) => w.replace(/^(0\.0\.0\.0|127\.0\.0\.1):53$/, `127.0.0.1:${port}`));
   const image = (mount: string) => argv([...build.final.entrypoint!, ...build.final.cmd!], mount);
   const health = () => {
     const [cmd, ...args] = argv(build.final.healthcheck!.cmd, zones);
@@ -77,12 +88,15 @@ describe('the image, emulated', () => {
     for (const dev of ['typescript', 'vitest', '@types/node']) expect(existsSync(join(app(), 'node_modules', dev)), dev).toBe(false);
     expect(existsSync(join(app(), 'src')), 'sources stay in the build stage').toBe(false);
     expect(existsSync(join(build.final.root, 'zones'))).toBe(false);
+    expect(existsSync(join(build.final.root, 'state'))).toBe(true);
+    expect(build.final.owners['/state']).toBe('node');
+    expect(build.final.volumes).toEqual(['/state']);
   });
 
   it('serves the mounted zones, and its HEALTHCHECK says healthy', async () => {
     port = await findFreePort();
     const [cmd, ...args] = image(zones);
-    expect(args.slice(1)).toEqual(['serve', zones, '--listen', `127.0.0.1:${port}`]);
+    expect(args.slice(1)).toEqual(['serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', state]);
     server = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     server.stderr!.on('data', (d: Buffer) => { serverErr += d.toString(); });
     // Docker runs the check every --interval; here every 100 ms until it passes or the start period ends.
@@ -92,6 +106,7 @@ describe('the image, emulated', () => {
     expect(serverErr).toBe('');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^ok: 127\\.0\\.0\\.1:${port} answered the SOA of example\\.com\\. \\(serial \\d+\\) in \\d+ ms\\n$`));
+    expect(existsSync(join(state, 'serials.json'))).toBe(true);
   });
 
   it('the HEALTHCHECK says unhealthy, in one line, once the server is gone', async () => {

@@ -49,3 +49,29 @@ describe('reload', () => {
     expect(check.kept).toEqual([]);
   });
 });
+
+describe('a file is one unit', () => {
+  const F = (mail: string, extra = '') => `zone: f.test.\nnameservers: [ns1.f.test., ns2.example.net.]\nhosts:\n  ns1: {ipv4: 192.0.2.53}\n  mail: {ipv4: ${mail}}\n${extra}reverse:\n  - network: 192.0.2.0/24\n`;
+  const ptr = (r: ReturnType<typeof loadZones>, addr: string) => {
+    const res = resolve(r.catalog, parseName(`${addr.split('.').reverse().join('.')}.in-addr.arpa.`), TYPE.PTR);
+    return res.rrset?.rdatas.map((rd) => rdataToText(TYPE.PTR, rd.wire)) ?? [];
+  };
+
+  it('a reverse zone from a file whose forward zone fails is not served from that file: on reload both keep their last good copy', () => {
+    rmSync(join(dir, 'a.test.yaml'));
+    rmSync(join(dir, 'b.test.yaml'));
+    write('f.test.yaml', F('192.0.2.25'));
+    const first = loadZones([dir]);
+    expect(first.zones.map((z) => nameToText(z.zone.origin)).sort()).toEqual(['2.0.192.in-addr.arpa.', 'f.test.']);
+    write('f.test.yaml', F('192.0.2.26', '  typo: {ipv4: 192.0.2.300}\n'));
+    const next = loadZones([dir], { previous: first });
+    expect(next.zones).toEqual([]);
+    expect(next.kept.map((z) => nameToText(z.zone.origin)).sort()).toEqual(['2.0.192.in-addr.arpa.', 'f.test.']);
+    expect(ptr(next, '192.0.2.25')).toEqual(['mail.f.test.']);
+    expect(ptr(next, '192.0.2.26')).toEqual([]);
+    // At a first start (check) there is no other generation to mix with: each zone is judged on its own.
+    const check = loadZones([dir]);
+    expect(check.zones.map((z) => nameToText(z.zone.origin))).toEqual(['2.0.192.in-addr.arpa.']);
+    expect(check.failed).toEqual([join(dir, 'f.test.yaml')]);
+  });
+});

@@ -11,7 +11,7 @@ import { type At, type Problem, problem } from '../../util/problem.js';
 import { MAX_TTL, parseDuration } from '../../util/ttl.js';
 import { TYPE } from '../../wire/constants.js';
 import { PUBLISH_LIMIT, type NameSynthesizer } from '../../wire/rrset.js';
-import { rdataOrProblem, RRsetCollector, src } from '../records.js';
+import { rdataOrProblem, RRsetCollector, soaTokens, src } from '../records.js';
 import { forgottenDot } from '../../util/tld.js';
 import { ForwardGeneric, networkSize, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
 import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, reverseLabels, within, type Network } from './network.js';
@@ -114,7 +114,7 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
 
   // SOA and NS as the file's forward zone has them.
   const soa = file.soa;
-  add(origin, TYPE.SOA, [nameToText(soa.mname), nameToText(soa.rname), String(soa.serial), String(soa.refresh), String(soa.retry), String(soa.expire), String(soa.minimum)], [], 'reverse');
+  add(origin, TYPE.SOA, soaTokens(soa), [], 'reverse');
   for (const ns of file.nameservers) add(origin, TYPE.NS, [nameToText(ns.name)], ['network'], 'reverse');
 
   // Sub-networks delegated to someone else: their addresses are not ours to answer.

@@ -1,0 +1,106 @@
+/**
+ * SOA serials that move exactly when a zone's published content does: a
+ * digest of the zone's RRsets in canonical form (the serial itself left
+ * out), the serial arithmetic of RFC 1982, and the next serial in the
+ * YYYYMMDDnn form. Pure functions: where the last serial is kept is the
+ * server's business (src/server/state.ts).
+ */
+import { createHash } from 'node:crypto';
+import { lowerName, nameToWire } from '../util/name.js';
+import { TYPE } from '../wire/constants.js';
+import type { RRset } from '../wire/rrset.js';
+import { compareLabels } from './zone.js';
+
+const SPACE = 2 ** 32;
+
+/** RFC 1982 §3.2 with SERIAL_BITS 32: is `a` greater than `b`? (Undefined pairs, exactly 2^31 apart, are not greater.) */
+export function serialGreater(a: number, b: number): boolean {
+  return (a < b && b - a > 2 ** 31) || (a > b && a - b < 2 ** 31);
+}
+
+/** RFC 1982 §3.1: addition modulo 2^32. */
+export function serialAdd(a: number, n: number): number {
+  return (a + n) % SPACE;
+}
+
+/** Today (UTC) as YYYYMMDD00. */
+export function dateSerial(now: Date): number {
+  return (now.getUTCFullYear() * 10000 + (now.getUTCMonth() + 1) * 100 + now.getUTCDate()) * 100;
+}
+
+/**
+ * The serial after `last` for changed content: today's YYYYMMDD00 when that is
+ * greater than last + 1 (RFC 1982), else last + 1, so it never goes back and
+ * a zone changed many times a day still moves (…99 runs into tomorrow's
+ * numbers, as BIND's and Knot's dateserial do). With no last serial, today's.
+ */
+export function nextSerial(last: number | undefined, now: Date): number {
+  const today = dateSerial(now);
+  if (last === undefined) return today;
+  const plus = serialAdd(last, 1);
+  return serialGreater(today, plus) ? today : plus;
+}
+
+// SOA RDATA ends with five 32-bit fields (RFC 1035 §3.3.13): serial, refresh, retry, expire, minimum.
+const SERIAL_FROM_END = 20;
+
+/** The SOA RRset with its serial replaced (the RDATA copied; everything else shared). */
+export function withSerial(soa: RRset, serial: number): RRset {
+  const rd = soa.rdatas[0]!;
+  const wire = Buffer.from(rd.wire);
+  wire.writeUInt32BE(serial, wire.length - SERIAL_FROM_END);
+  // The SOA codec makes the five timers one trailing part of their own (src/wire/rdata.ts): replace it.
+  const last = rd.parts[rd.parts.length - 1];
+  if (!Buffer.isBuffer(last) || last.length !== SERIAL_FROM_END) throw new Error('SOA RDATA without its 20-octet timer part');
+  const parts = [...rd.parts.slice(0, -1), wire.subarray(wire.length - SERIAL_FROM_END)];
+  return { ...soa, rdatas: [{ ...rd, wire, parts }] };
+}
+
+export function serialOf(soa: RRset): number {
+  const wire = soa.rdatas[0]!.wire;
+  return wire.readUInt32BE(wire.length - SERIAL_FROM_END);
+}
+
+/** Canonical owner order (RFC 4034 §6.1): label by label from the root, lower-cased octets. */
+function compareOwners(a: readonly string[], b: readonly string[]): number {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const c = compareLabels(a[a.length - i]!, b[b.length - i]!);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * SHA-256 over the RRsets as published, in canonical order (RFC 4034 §6:
+ * owners as §6.1 orders them, then type, then each RRset's RDATA sorted as
+ * octet strings, §6.3), each record as owner, type, class, TTL and RDATA in
+ * wire form, the SOA's serial zeroed. Equal digests, equal answers from
+ * stored data: comments, key order, a touched file change nothing; a rotated
+ * key file changes its TXT and so the digest. Names made on query (generic
+ * reverse names) are not RRsets here: they follow from the zone's
+ * `generic:` settings, not from stored data.
+ */
+export function contentDigest(rrsets: readonly RRset[]): string {
+  const sorted = [...rrsets].sort((x, y) => compareOwners(x.owner, y.owner) || x.type - y.type);
+  const h = createHash('sha256');
+  const u16 = Buffer.alloc(2), u32 = Buffer.alloc(4);
+  for (const rs of sorted) {
+    const owner = nameToWire(lowerName(rs.owner));
+    const soa = rs.type === TYPE.SOA;
+    const wires = rs.rdatas.map((r) => {
+      if (!soa) return r.wire;
+      const w = Buffer.from(r.wire);
+      w.writeUInt32BE(0, w.length - SERIAL_FROM_END);
+      return w;
+    }).sort(Buffer.compare);
+    for (const w of wires) {
+      h.update(owner);
+      u16.writeUInt16BE(rs.type); h.update(u16);
+      u16.writeUInt16BE(rs.klass); h.update(u16);
+      u32.writeUInt32BE(rs.ttl); h.update(u32);
+      u16.writeUInt16BE(w.length); h.update(u16);
+      h.update(w);
+    }
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,65 @@
+/**
+ * The serial rule (src/zone/serial.ts): RFC 1982 comparison, the next
+ * YYYYMMDDnn serial, and a content digest that ignores what is not
+ * published (the serial itself, the order records were written in).
+ */
+import { describe, expect, it } from 'vitest';
+import { contentDigest, dateSerial, nextSerial, serialGreater, serialOf, withSerial } from '../../src/zone/serial.js';
+import { makeRRset } from '../../src/wire/rrset.js';
+import { parseRdata } from '../../src/wire/rdata.js';
+import { CLASS, TYPE } from '../../src/wire/constants.js';
+import { parseName } from '../../src/util/name.js';
+
+const origin = parseName('example.test.');
+const rr = (owner: string, type: number, texts: string[], ttl = 3600) =>
+  makeRRset(parseName(owner, origin), type, CLASS.IN, ttl, texts.map((t) => parseRdata(type, t.split(' '), origin)));
+const soa = (serial: number) => rr('example.test.', TYPE.SOA, [`ns1 hostmaster ${serial} 14400 3600 1209600 3600`]);
+
+describe('RFC 1982 serial arithmetic', () => {
+  it('compares across the wrap', () => {
+    expect(serialGreater(2, 1)).toBe(true);
+    expect(serialGreater(1, 2)).toBe(false);
+    expect(serialGreater(1, 1)).toBe(false);
+    expect(serialGreater(0, 0xffffffff)).toBe(true);
+    expect(serialGreater(0xffffffff, 0)).toBe(false);
+    // Exactly 2^31 apart: undefined, so not greater either way (§3.2).
+    expect(serialGreater(2 ** 31, 0)).toBe(false);
+    expect(serialGreater(0, 2 ** 31)).toBe(false);
+  });
+
+  it('the next serial: today\'s YYYYMMDD00 when greater than last + 1, else last + 1', () => {
+    const day = new Date('2026-03-04T23:59:00Z');
+    expect(dateSerial(day)).toBe(2026030400);
+    expect(nextSerial(undefined, day)).toBe(2026030400);
+    expect(nextSerial(1_700_000_000, day)).toBe(2026030400); // an old mtime serial moves up to the date form
+    expect(nextSerial(2026030400, day)).toBe(2026030401);
+    expect(nextSerial(2026030399, day)).toBe(2026030400);
+    expect(nextSerial(2026030499, day)).toBe(2026030500); // the 100th change of a day borrows tomorrow's numbers
+    expect(nextSerial(2026040100, day)).toBe(2026040101); // a serial ahead of the date is never taken back
+    expect(nextSerial(0xffffffff, day)).toBe(2026030400); // wraps to 0, and today's is greater than 0
+  });
+});
+
+describe('the content digest', () => {
+  const base = [soa(1), rr('example.test.', TYPE.NS, ['ns1', 'ns2.example.net.']), rr('ns1', TYPE.A, ['192.0.2.53']), rr('mail', TYPE.MX, ['10 mx1', '20 mx2'])];
+
+  it('leaves out the SOA serial, and withSerial sets it (wire and parts alike)', () => {
+    const moved = withSerial(base[0]!, 2026010101);
+    expect(serialOf(moved)).toBe(2026010101);
+    expect(Buffer.concat(moved.rdatas[0]!.parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.alloc(0)))).subarray(-20).readUInt32BE(0)).toBe(2026010101);
+    expect(serialOf(base[0]!)).toBe(1);
+    expect(contentDigest([moved, ...base.slice(1)])).toBe(contentDigest(base));
+  });
+
+  it('does not depend on the order of RRsets or of the records in one', () => {
+    const shuffled = [rr('mail', TYPE.MX, ['20 mx2', '10 mx1']), base[2]!, base[0]!, base[1]!];
+    expect(contentDigest(shuffled)).toBe(contentDigest(base));
+  });
+
+  it('changes with a record, a TTL or another SOA field', () => {
+    const d = contentDigest(base);
+    expect(contentDigest([...base, rr('www', TYPE.A, ['192.0.2.80'])])).not.toBe(d);
+    expect(contentDigest([base[0]!, base[1]!, rr('ns1', TYPE.A, ['192.0.2.53'], 300), base[3]!])).not.toBe(d);
+    expect(contentDigest([rr('example.test.', TYPE.SOA, ['ns1 hostmaster 1 14400 3600 1209600 300']), ...base.slice(1)])).not.toBe(d);
+  });
+});

@@ -210,7 +210,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   pending.forEach((p, i) => {
     const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
     if (soaAt < 0) return;
-    const digest = contentDigest(rrsetsOf[i]!);
+    const digest = contentDigest(rrsetsOf[i]!, p.synthesizers.map((s) => s.fingerprint));
     const last = opts.serials?.get(nameKey(p.origin));
     const changed = last !== undefined && last.digest !== digest;
     const written = p.model.soa.serial;

@@ -81,4 +81,10 @@ export interface NameSynthesizer {
   names(): Iterable<Name>;
   /** What the names are, for messages: `generic names of 192.0.2.0/24`. */
   readonly description: string;
+  /**
+   * What the names are made from (network, template, TTL), as text: folded
+   * into the zone's content digest, since a transfer lists the names, so a
+   * change to what a secondary would get moves the serial.
+   */
+  readonly fingerprint: string;
 }

@@ -77,10 +77,10 @@ function compareOwners(a: readonly string[], b: readonly string[]): number {
  * wire form, the SOA's serial zeroed. Equal digests, equal answers from
  * stored data: comments, key order, a touched file change nothing; a rotated
  * key file changes its TXT and so the digest. Names made on query (generic
- * reverse names) are not RRsets here: they follow from the zone's
- * `generic:` settings, not from stored data.
+ * reverse names) are not RRsets here, but a transfer lists them: what they
+ * are made from (`fingerprints`: network, template, TTL) is digested too.
  */
-export function contentDigest(rrsets: readonly RRset[]): string {
+export function contentDigest(rrsets: readonly RRset[], fingerprints: readonly string[] = []): string {
   const sorted = [...rrsets].sort((x, y) => compareOwners(x.owner, y.owner) || x.type - y.type);
   const h = createHash('sha256');
   const u16 = Buffer.alloc(2), u32 = Buffer.alloc(4);
@@ -102,5 +102,6 @@ export function contentDigest(rrsets: readonly RRset[]): string {
       h.update(w);
     }
   }
+  for (const f of [...fingerprints].sort()) { h.update('\0generic\0'); h.update(f); }
   return h.digest('hex');
 }

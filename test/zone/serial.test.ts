@@ -3,12 +3,16 @@
  * YYYYMMDDnn serial, and a content digest that ignores what is not
  * published (the serial itself, the order records were written in).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadZones } from '../../src/server/load.js';
 import { contentDigest, dateSerial, nextSerial, serialGreater, serialOf, withSerial } from '../../src/zone/serial.js';
 import { makeRRset } from '../../src/wire/rrset.js';
 import { parseRdata } from '../../src/wire/rdata.js';
 import { CLASS, TYPE } from '../../src/wire/constants.js';
-import { parseName } from '../../src/util/name.js';
+import { nameToText, parseName } from '../../src/util/name.js';
 
 const origin = parseName('example.test.');
 const rr = (owner: string, type: number, texts: string[], ttl = 3600) =>
@@ -61,5 +65,33 @@ describe('the content digest', () => {
     expect(contentDigest([...base, rr('www', TYPE.A, ['192.0.2.80'])])).not.toBe(d);
     expect(contentDigest([base[0]!, base[1]!, rr('ns1', TYPE.A, ['192.0.2.53'], 300), base[3]!])).not.toBe(d);
     expect(contentDigest([rr('example.test.', TYPE.SOA, ['ns1 hostmaster 1 14400 3600 1209600 300']), ...base.slice(1)])).not.toBe(d);
+  });
+});
+
+describe('generic names in the digest (a transfer lists them, so what they are made from moves the serial)', () => {
+  const digests = (template: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailns-gen-digest-'));
+    try {
+      const text = readFileSync('test/fixtures/reverse/generic.test.yaml', 'utf8');
+      expect(text).toContain("'ip-{dashed}.pool.gen.test.'");
+      writeFileSync(join(dir, 'generic.test.yaml'), text.replace("'ip-{dashed}.pool.gen.test.'", `'${template}'`));
+      const r = loadZones([dir]);
+      expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      return new Map(r.zones.map((z) => [nameToText(z.zone.origin), z.digest]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('the same template: the same digests; another template: the reverse zone and the forward zone of its names both change', () => {
+    const a = digests('ip-{dashed}.pool.gen.test.');
+    const again = digests('ip-{dashed}.pool.gen.test.');
+    const b = digests('host-{dashed}.pool.gen.test.');
+    expect([...again]).toEqual([...a]);
+    const changed = [...a.keys()].filter((z) => a.get(z) !== b.get(z));
+    // The IPv4 reverse zone (its PTR targets) and gen.test. (the forward names' owners) changed; the IPv6 side did not.
+    expect(changed.some((z) => z.endsWith('.in-addr.arpa.'))).toBe(true);
+    expect(changed).toContain('gen.test.');
+    expect(changed.some((z) => z.endsWith('.ip6.arpa.'))).toBe(false);
   });
 });

@@ -85,8 +85,10 @@ function single(owner: Name, type: number, ttl: number, tokens: string[]): Reado
 /** PTRs for the addresses of a reverse zone that have no stored PTR. */
 export class ReverseGeneric implements NameSynthesizer {
   readonly description: string;
+  readonly fingerprint: string;
   constructor(private readonly origin: Name, private readonly net: Network, private readonly classless: boolean, private readonly template: GenericTemplate, private readonly ttl: number) {
     this.description = `generic reverse names of ${net.text}`;
+    this.fingerprint = JSON.stringify(['PTR', net.text, classless, template.before, template.after, nameToText(template.suffix), ttl]);
   }
 
   size(): bigint { return networkSize(this.net); }
@@ -111,8 +113,11 @@ export class ReverseGeneric implements NameSynthesizer {
  */
 export class ForwardGeneric implements NameSynthesizer {
   readonly description: string;
+  readonly fingerprint: string;
   constructor(private readonly template: GenericTemplate, private readonly net: Network, private readonly hasGenericPtr: (v: bigint) => boolean, private readonly ttl: number) {
     this.description = `generic names of ${net.text} under ${nameToText(template.suffix)}`;
+    // Which addresses get a name also depends on the reverse zone's own PTRs (hasGenericPtr): those are its stored data, in its digest.
+    this.fingerprint = JSON.stringify([net.family === 4 ? 'A' : 'AAAA', net.text, template.before, template.after, nameToText(template.suffix), ttl]);
   }
 
   size(): bigint { return networkSize(this.net); }

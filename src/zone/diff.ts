@@ -73,7 +73,8 @@ const serialOf = (wire: Buffer) => wire.readUInt32BE(wire.length - 20);
 
 function records(zone: Zone): Rec[] {
   const out: Rec[] = [];
-  for (const rs of zone.walk()) {
+  // What export prints and a transfer sends: generic names included where they can be listed.
+  for (const rs of zone.listed()) {
     for (const rd of rs.rdatas) {
       let id = rd.wire;
       if (rs.type === TYPE.SOA) {

@@ -30,7 +30,7 @@ export function exportZone(zone: Zone, opts: ExportOptions = {}): string {
   const lines: string[] = [`$ORIGIN ${nameToText(zone.origin)}`];
   const tooMany = zone.unpublishable();
   for (const s of tooMany) lines.push(`; not listed: the ${s.size()} ${s.description}, answered on query (more than ${PUBLISH_LIMIT} cannot be transferred)`);
-  for (const rs of tooMany.length ? zone.walk() : zone.published()) {
+  for (const rs of zone.listed()) {
     rs.rdatas.forEach((rd, i) => {
       if (opts.annotate) lines.push(`; ${origin(rs.sources[i])}`);
       lines.push(recordLine(rs, rd));

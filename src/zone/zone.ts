@@ -149,6 +149,15 @@ export class Zone {
     }
   }
 
+  /**
+   * What `export` prints and `diff` compares: `published()`, or only the
+   * stored RRsets when a synthesizer has too many names to list (the zone
+   * is not transferable then; export says so in a comment).
+   */
+  listed(): Iterable<RRset> {
+    return this.unpublishable().length ? this.walk() : this.published();
+  }
+
   /** Would the lookup ask the synthesizers for this name (lower-cased)? Only where the trie stops short of it above any cut. */
   private synthesizedHere(name: Name): boolean {
     if (!isSubdomain(name, this.origin)) return false;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatKeyFile, readKeyFile } from '../config/tsig-keys.js';
-import { parseCidr } from '../util/cidr.js';
+import { parseCidr } from '../wire/address.js';
 import { NameError, nameKey, nameToText, parseName } from '../util/name.js';
 import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameKey, nameToText, parseName, parseZoneName } from '../util/name.js';
-import { parseCidr } from '../util/cidr.js';
+import { parseCidr } from '../wire/address.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import { type Path, type YamlSource, readRegularFile } from './source.js';

@@ -10,7 +10,8 @@ import { type At, type Problem, problem } from '../util/problem.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget, rdataToText } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import { addressOfReverseName, addressToBigint, contains, formatAddress, reverseLabels, type Network } from '../synth/reverse/network.js';
+import { addressOfReverseName, contains, reverseLabels, type Network } from '../synth/reverse/network.js';
+import { addressToBigint, formatAddress } from '../wire/address.js';
 import { servedRRsets, type LintView, type LintZone, type RuleInfo } from './rule.js';
 
 export const FCRDNS_RULES: RuleInfo[] = [

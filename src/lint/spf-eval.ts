@@ -8,7 +8,7 @@ import { type Name, lowerName, nameKey } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
-import { addressToBigint } from '../synth/reverse/network.js';
+import { addressToBigint } from '../wire/address.js';
 import { type LintContext, txtStrings } from './rule.js';
 import { isSpfText, parseSpf, type Mechanism, type Modifier, type Qualifier, type Term } from './spf-syntax.js';
 

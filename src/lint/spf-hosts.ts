@@ -9,7 +9,7 @@ import { type Name, isSubdomain, lowerName, nameKey, nameToText, parseName } fro
 import type { At } from '../util/problem.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
-import { formatAddress } from '../synth/reverse/network.js';
+import { formatAddress } from '../wire/address.js';
 import type { LintContext, RuleInfo } from './rule.js';
 import { txtStrings } from './rule.js';
 import { isSpfText, parseSpf } from './spf-syntax.js';

@@ -4,7 +4,7 @@
  * records (what `export` prints), so the transport can send each and let
  * other queries be answered in between.
  */
-import { AddressList, parseCidr, type Cidr } from '../util/cidr.js';
+import { AddressList, parseCidr, type Cidr } from '../wire/address.js';
 import { FLAG, TYPE } from '../wire/constants.js';
 import type { DecodedQuery } from '../wire/decode.js';
 import type { Rdata } from '../wire/rdata.js';

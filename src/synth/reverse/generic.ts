@@ -7,7 +7,8 @@ import { lowerLabel, lowerName, MAX_LABEL_OCTETS, MAX_NAME_OCTETS, type Name, na
 import { CLASS, TYPE } from '../../wire/constants.js';
 import { parseRdata } from '../../wire/rdata.js';
 import { makeRRset, type NameSynthesizer, type RRset } from '../../wire/rrset.js';
-import { addressOfReverseName, contains, formatAddress, reverseLabels, type Network } from './network.js';
+import { addressOfReverseName, contains, reverseLabels, type Network } from './network.js';
+import { formatAddress } from '../../wire/address.js';
 
 export interface GenericTemplate {
   /** Text of the first label before and after {dashed}. */

@@ -14,7 +14,8 @@ import { PUBLISH_LIMIT, type NameSynthesizer } from '../../wire/rrset.js';
 import { rdataOrProblem, RRsetCollector, soaTokens, src } from '../records.js';
 import { forgottenDot } from '../../util/tld.js';
 import { ForwardGeneric, networkSize, parseTemplate, ReverseGeneric, type GenericTemplate } from './generic.js';
-import { addressToBigint, alignedZone, contains, formatAddress, parseNetwork, reverseLabels, within, type Network } from './network.js';
+import { alignedZone, contains, parseNetwork, reverseLabels, within, type Network } from './network.js';
+import { addressToBigint, formatAddress } from '../../wire/address.js';
 
 export interface ReverseZoneBuild {
   origin: Name;

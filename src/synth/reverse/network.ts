@@ -3,8 +3,7 @@
  * ip6.arpa nibbles (RFC 3596 §2.5), RFC 2317 classless zones. Addresses are
  * bigints so IPv4 and IPv6 share one code path.
  */
-import { isIP } from 'node:net';
-import { ipv6ToBytes } from '../../wire/rdata.js';
+import { addressToBigint, formatAddress } from '../../wire/address.js';
 
 export interface Network {
   family: 4 | 6;
@@ -16,12 +15,6 @@ export interface Network {
   text: string;
 }
 
-export function addressToBigint(text: string): { family: 4 | 6; value: bigint } | undefined {
-  const f = isIP(text);
-  if (f === 4) return { family: 4, value: text.split('.').reduce((a, o) => (a << 8n) | BigInt(Number(o)), 0n) };
-  if (f === 6) return { family: 6, value: BigInt('0x' + ipv6ToBytes(text).toString('hex')) };
-  return undefined;
-}
 
 export function parseNetwork(text: string): Network | { error: string } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
@@ -47,20 +40,6 @@ export function within(inner: Network, outer: Network): boolean {
   return inner.family === outer.family && inner.prefix >= outer.prefix && contains(outer, inner.family, inner.base);
 }
 
-export function formatAddress(family: 4 | 6, v: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
-  // RFC 5952 §4.2: the longest run of two or more zero groups becomes '::'.
-  let best = -1, len = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i; while (j < 8 && groups[j] === '0') j++;
-    if (j - i > len) { best = i; len = j - i; }
-    i = j;
-  }
-  return best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + len).join(':')}`;
-}
 
 /** Labels of the full reverse name of an address (left to right, without the arpa suffix handling). */
 export function reverseLabels(family: 4 | 6, v: bigint): string[] {

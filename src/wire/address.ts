@@ -1,0 +1,64 @@
+/**
+ * IP addresses as numbers (IPv4 and IPv6 on one code path, as bigints), in
+ * RFC 5952 text, and address ranges for access lists (`transfer: {allow:
+ * [...]}`, `--allow-transfer`): an address, or address/prefix without host
+ * bits. An IPv4 client seen on a dual-stack socket as ::ffff:a.b.c.d matches
+ * its IPv4 range (RFC 4291 §2.5.5.2).
+ */
+import { BlockList, isIP } from 'node:net';
+import { ipv6ToBytes } from './rdata.js';
+
+export function addressToBigint(text: string): { family: 4 | 6; value: bigint } | undefined {
+  const f = isIP(text);
+  if (f === 4) return { family: 4, value: text.split('.').reduce((a, o) => (a << 8n) | BigInt(Number(o)), 0n) };
+  if (f === 6) return { family: 6, value: BigInt('0x' + ipv6ToBytes(text).toString('hex')) };
+  return undefined;
+}
+
+export function formatAddress(family: 4 | 6, v: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // RFC 5952 §4.2: the longest run of two or more zero groups becomes '::'.
+  let best = -1, len = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i; while (j < 8 && groups[j] === '0') j++;
+    if (j - i > len) { best = i; len = j - i; }
+    i = j;
+  }
+  return best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + len).join(':')}`;
+}
+
+export interface Cidr { family: 4 | 6; address: string; prefix: number; text: string }
+
+export function parseCidr(text: string): Cidr | { error: string } {
+  const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
+  const a = m ? addressToBigint(m[1]!) : undefined;
+  if (!m || !a) return { error: `"${text}" is not an address or address/prefix (e.g. 192.0.2.53, 198.51.100.0/24, 2001:db8::/32)` };
+  const f = a.family;
+  const bits = f === 4 ? 32 : 128;
+  const prefix = m[2] === undefined ? bits : Number(m[2]);
+  if (prefix > bits) return { error: `"${text}": prefix /${prefix} is longer than an IPv${f} address` };
+  // Host bits set (192.0.2.1/24) usually means a typo in the prefix: say which network it is.
+  const host = BigInt(bits - prefix);
+  const base = (a.value >> host) << host;
+  if (base !== a.value) return { error: `"${text}" has host bits set: the network is ${formatAddress(f, base)}/${prefix}` };
+  return { family: f, address: m[1]!, prefix, text: m[2] === undefined ? m[1]! : `${m[1]}/${prefix}` };
+}
+
+/** A list of ranges, to ask whether a client address is in one. */
+export class AddressList {
+  private readonly list = new BlockList();
+  constructor(readonly cidrs: readonly Cidr[]) {
+    for (const c of cidrs) this.list.addSubnet(c.address, c.prefix, c.family === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  has(peer: string): boolean {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
+    const addr = mapped ? mapped[1]! : peer;
+    const f = isIP(addr);
+    if (f === 0) return false;
+    return this.list.check(addr, f === 4 ? 'ipv4' : 'ipv6');
+  }
+}

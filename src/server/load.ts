@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readYaml } from '../config/source.js';
+import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
@@ -44,7 +45,7 @@ export interface LoadedZone {
    * forward zone and its reverse: entries) each count the file's reading and
    * modelling, which they share; the reverse zones of a file each count the
    * one pass that builds them all. The lint, which runs over every zone at
-   * once, is in no zone's figure.
+   * once, and the schema's one-time compile are in no zone's figure.
    */
   millis: number;
   artifacts: ZoneArtifacts;
@@ -143,6 +144,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     if (other) mine.push(problem({ file, line: 1, col: 1 }, 'zone-duplicate', `zone ${nameToText(origin)} is also defined in ${other}`, 'one definition per zone'));
     seen.set(key, file);
   };
+  // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
+  if (files.length) zoneValidator();
   for (const file of files) {
     const t0 = performance.now();
     const read = readYaml(file);

@@ -15,10 +15,15 @@ import schema from '../../schema/zone.schema.json' with { type: 'json' };
 // Compiled on first use, not at import: the verbs that validate nothing (probe, import, --version) skip its ~0.3 s.
 let validate: ValidateFunction | undefined;
 
+/** The compiled schema, compiled once (loadZones compiles it up front, so no zone's load time carries it). */
+export function zoneValidator(): ValidateFunction {
+  return (validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema));
+}
+
 /** Every schema error of a zone file's data (none when it is valid). */
 export function validateZone(data: unknown): ErrorObject[] {
-  validate ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  return validate(data) ? [] : [...(validate.errors ?? [])];
+  const v = zoneValidator();
+  return v(data) ? [] : [...(v.errors ?? [])];
 }
 
 /** The findings for schema errors: the vague ones a precise one explains are left out. */

@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readYaml } from '../config/source.js';
+import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
@@ -37,6 +38,15 @@ export interface LoadedZone {
   /** The model of the file the zone comes from (a reverse zone shares its file's). */
   model: ZoneModel;
   file: string;
+  /**
+   * This zone's own build time, in ms: reading and modelling its file,
+   * synthesizing its records, its structural checks and serial digest, and
+   * building its trie (the build that is served). Zones from one file (a
+   * forward zone and its reverse: entries) each count the file's reading and
+   * modelling, which they share; the reverse zones of a file each count the
+   * one pass that builds them all. The lint, which runs over every zone at
+   * once, and the schema's one-time compile are in no zone's figure.
+   */
   millis: number;
   artifacts: ZoneArtifacts;
   reverse: boolean;
@@ -91,7 +101,8 @@ interface Pending {
   reverse: boolean;
   /** For a reverse zone: its network, and the forward side of its generic names. */
   reverseInfo?: { net: Network; classless: boolean; forward?: ForwardSynth };
-  t0: number;
+  /** Milliseconds of work done for this zone alone so far (LoadedZone.millis). */
+  ms: number;
   serial?: number;
   digest?: string;
 }
@@ -124,7 +135,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   }
 
   // 1. Each file on its own: YAML, model, its own records.
-  const models: { file: string; model: ZoneModel; problems: Problem[]; t0: number }[] = [];
+  const models: { file: string; model: ZoneModel; problems: Problem[]; ms: number }[] = [];
   const pending: Pending[] = [];
   const seen = new Map<string, string>();
   const claim = (origin: Name, file: string, mine: Problem[]) => {
@@ -133,6 +144,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     if (other) mine.push(problem({ file, line: 1, col: 1 }, 'zone-duplicate', `zone ${nameToText(origin)} is also defined in ${other}`, 'one definition per zone'));
     seen.set(key, file);
   };
+  // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
+  if (files.length) zoneValidator();
   for (const file of files) {
     const t0 = performance.now();
     const read = readYaml(file);
@@ -141,14 +154,15 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     if (built) mine.push(...built.problems);
     const model = built?.model;
     if (!model) { problems.push(...mine); failed.push(file); continue; }
-    models.push({ file, model, problems: mine, t0 });
+    const parsed = performance.now() - t0;
+    models.push({ file, model, problems: mine, ms: parsed });
     if (!model.forward) { problems.push(...mine); continue; }
     claim(model.origin, file, mine);
     const collector = new RRsetCollector(model.origin, mine);
     synthesizeBase(model, collector);
     synthesizeRecords(model, collector);
     const artifacts = synthesizeIntent(model, collector);
-    pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, t0 });
+    pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 });
   }
 
   // 2. Records a zone asks another zone to publish (DMARC report authorization)
@@ -168,7 +182,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const forwardModels = pending.map((p) => p.model);
   for (const m of models) {
     if (!m.model.reverse?.length) continue;
+    const t0 = performance.now();
     const built = buildReverseZones(m.model, forwardModels);
+    const ms = m.ms + performance.now() - t0;
     problems.push(...built.unbuilt);
     if (built.unbuilt.some((x) => x.severity === 'error') && !failed.includes(m.file)) failed.push(m.file);
     for (const z of built.zones) {
@@ -177,14 +193,23 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
       claim(z.origin, m.file, zp);
       pending.push({
         file: m.file, origin: z.origin, model: m.model, collector: z.collector, artifacts: { isp: z.isp }, problems: zp,
-        synthesizers: z.synthesizers, reverse: true, reverseInfo: { net: z.net, classless: z.classless, forward: z.forward }, t0: m.t0,
+        synthesizers: z.synthesizers, reverse: true, reverseInfo: { net: z.net, classless: z.classless, forward: z.forward }, ms,
       });
     }
   }
 
   // 4. The structural checks of each zone's records.
-  const rrsetsOf = pending.map((p) => p.collector.rrsets());
-  pending.forEach((p, i) => { p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsetsOf[i]!), silenced)); });
+  const rrsetsOf = pending.map((p) => {
+    const t0 = performance.now();
+    const rrsets = p.collector.rrsets();
+    p.ms += performance.now() - t0;
+    return rrsets;
+  });
+  pending.forEach((p, i) => {
+    const t0 = performance.now();
+    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsetsOf[i]!), silenced));
+    p.ms += performance.now() - t0;
+  });
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
   const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname', 'shadowed']);
   const seenModels = new Set<ZoneModel>();
@@ -210,7 +235,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   pending.forEach((p, i) => {
     const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
     if (soaAt < 0) return;
+    const t0 = performance.now();
     const digest = contentDigest(rrsetsOf[i]!, p.synthesizers.map((s) => s.fingerprint));
+    p.ms += performance.now() - t0;
     const last = opts.serials?.get(nameKey(p.origin));
     const changed = last !== undefined && last.digest !== digest;
     const written = p.model.soa.serial;
@@ -235,10 +262,14 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
   const before = new Map(pending.map((p) => [p, [...p.problems]]));
   const built = new Map<Pending, Zone>();
+  /** Each zone's last trie build (a later round rebuilds it; the last one is served). */
+  const buildMs = new Map<Pending, number>();
   const build = (p: Pending, i: number): Problem[] => {
     // A second definition of a zone is left out, so every question has one answer: the first definition's.
     if (p.problems.some((x) => x.rule === 'zone-duplicate')) return [];
+    const t0 = performance.now();
     const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers, { transfer: p.model.transfer });
+    buildMs.set(p, performance.now() - t0);
     if ('zone' in r) { built.set(p, r.zone); return []; }
     // A zone without an SOA because its soa: had an error is explained by that error.
     if (hasError(p) && !rrsetsOf[i]!.some((rs) => rs.type === TYPE.SOA)) return [];
@@ -339,7 +370,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const served = servable(failedFiles());
   for (const p of pending) {
     const zone = built.get(p);
-    if (zone && served(p)) zones.push({ zone, model: p.model, file: p.file, millis: performance.now() - p.t0, artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
+    if (zone && served(p)) zones.push({ zone, model: p.model, file: p.file, millis: p.ms + (buildMs.get(p) ?? 0), artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
   }
   const listed = new Set(problems);
   for (const p of pending) {

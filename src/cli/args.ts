@@ -27,7 +27,7 @@ export const VERBS: readonly Verb[] = [
     usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
-             [--state-dir DIR] [--watch]
+             [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
@@ -39,6 +39,9 @@ export const VERBS: readonly Verb[] = [
   transfer: allows them, or, for zones without one, --allow-transfer (client
   addresses) and --allow-transfer-key (TSIG keys; with both, a request needs
   both). --tsig-key reads TSIG keys from a file (mailns tsig keygen writes one).
+  --notify sends a NOTIFY (UDP, port 53 unless @PORT) for each zone whose
+  serial changed, after the start and every reload, signed with the
+  --tsig-key key --notify-key names.
   --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
   /health (200 while serving); nothing listens for them unless given.`,
     options: {
@@ -53,6 +56,8 @@ export const VERBS: readonly Verb[] = [
       'tsig-key': { type: 'string', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
       'allow-transfer-key': { type: 'string', multiple: true },
+      notify: { type: 'string', multiple: true },
+      'notify-key': { type: 'string' },
       'state-dir': { type: 'string' },
       watch: { type: 'boolean' },
     },

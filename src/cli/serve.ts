@@ -18,7 +18,8 @@ import { nameKey, nameToText } from '../util/name.js';
 import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
 import { watchTargets, ZoneWatcher } from '../server/watch.js';
-import { transferSettings, unknownTransferKeys } from './tsig.js';
+import { Notifier } from '../server/notify.js';
+import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -72,6 +73,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
   };
   const xfr = transferSettings(values);
+  const notifyTo = notifySettings(values, xfr.keys);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
@@ -86,6 +88,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   // must not kill the process; it asks for one reload once start completes.
   let server: DnsServer | undefined;
   let watcher: ZoneWatcher | undefined;
+  let notifier: Notifier | undefined;
   const reloads = new ReloadQueue(() => reload(), (err) => { metrics?.reloaded('failed'); log.error({ err }, 'reload failed; serving the previous zones'); }, (n) => log.debug({ reloads: n }, 'reloads done'));
   const onHup = () => reloads.request();
   process.on('SIGHUP', onHup);
@@ -96,6 +99,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     log.info({ signal }, 'stopping');
     reloads.stop();
     watcher?.close();
+    notifier?.close();
     serving = false;
     http?.closeAllConnections();
     http?.close();
@@ -154,6 +158,10 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   serving = true;
   const running = server;
   log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+  if (notifyTo.targets.length) {
+    notifier = new Notifier(notifyTo, log);
+    notifier.loaded([], loaded.zones);
+  }
 
   const reload = () => {
     const r0 = performance.now();
@@ -167,6 +175,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     running.setCatalog(loaded.catalog);
     metrics?.reloaded(next.kept.length ? 'partial' : 'ok');
     logReload(log, before, next, performance.now() - r0);
+    notifier?.loaded(before, loaded.zones);
     watcher?.watch(watchTargets(dirs, loaded));
   };
   if (values.watch) {

@@ -2,7 +2,7 @@
  * `mailns tsig keygen` (a TSIG key file and the secondary's configuration
  * to match) and the transfer flags of `mailns serve` (--tsig-key,
  * --allow-transfer, --allow-transfer-key) turned into the responder's keys
- * and default policy.
+ * and default policy; --notify and --notify-key into the NOTIFY targets.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { parseCidr } from '../wire/address.js';
 import { NameError, nameKey, nameToText, parseName } from '../util/name.js';
 import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';
+import { parseNotifyTarget, type NotifyTarget } from '../server/notify.js';
 import type { TransferPolicy, Zone } from '../zone/zone.js';
 import { UsageError } from './serve.js';
 
@@ -47,6 +48,21 @@ export function transferSettings(values: Record<string, unknown>): TransferSetti
     return n;
   });
   return { keys, transfer: { allow, keys: allowKeys }, warnings };
+}
+
+/** --notify ADDRESS[@PORT] (repeatable) and --notify-key NAME (one of the --tsig-key keys). */
+export function notifySettings(values: Record<string, unknown>, keys: Keyring): { targets: NotifyTarget[]; key?: TsigKey } {
+  const targets = ((values.notify as string[] | undefined) ?? []).map((t) => {
+    const r = parseNotifyTarget(t);
+    if ('error' in r) throw new UsageError(`--notify ${t}: ${r.error}`);
+    return r;
+  });
+  const keyText = values['notify-key'] as string | undefined;
+  if (keyText === undefined) return { targets };
+  if (!targets.length) throw new UsageError(`--notify-key ${keyText}: no --notify target to sign for`);
+  const key = keys.get(keyName(keyText, '--notify-key'));
+  if (!key) throw new UsageError(`--notify-key ${keyText}: no such key in the --tsig-key files`);
+  return { targets, key };
 }
 
 /** Zones whose transfer: names a key no --tsig-key file holds: no request can be signed with it, so say so at start. */

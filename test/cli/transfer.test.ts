@@ -4,7 +4,7 @@
  * serve --tsig-key --allow-transfer-key` transfers to dig signing with it
  * and refuses the unsigned request, logging both without the secret; a key
  * file others may read is warned about; mistakes in the flags or the file are
- * one line and exit 2; `check` reports a zone that asks for transfers but
+ * one line and exit 2 (--notify and --notify-key too); `check` reports a zone that asks for transfers but
  * has too many generic names to list.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -114,6 +114,10 @@ describe.skipIf(!haveDig)('mailns serve --tsig-key --allow-transfer-key', () => 
       [['--allow-transfer', '10.0.0.1/8'], 'mailns serve: --allow-transfer "10.0.0.1/8" has host bits set: the network is 10.0.0.0/8'],
       [['--tsig-key', join(dir, 'nope.key')], `mailns serve: --tsig-key ${join(dir, 'nope.key')}: ${join(dir, 'nope.key')}:1:1: error [tsig-key] ${join(dir, 'nope.key')}: no such file`],
       [['--allow-transfer-key', 'other.test'], 'mailns serve: --allow-transfer-key other.test: no such key in the --tsig-key files'],
+      [['--notify', 'ns2.example.net'], 'mailns serve: --notify ns2.example.net: "ns2.example.net" is not an IP address (ADDRESS[@PORT], e.g. 192.0.2.53@53)'],
+      [['--notify', '192.0.2.54@0'], 'mailns serve: --notify 192.0.2.54@0: port "0" is not 1-65535'],
+      [['--notify-key', 'other.test'], 'mailns serve: --notify-key other.test: no --notify target to sign for'],
+      [['--notify', '192.0.2.54', '--notify-key', 'other.test'], 'mailns serve: --notify-key other.test: no such key in the --tsig-key files'],
     ] as [string[], string][]) {
       const r = cli('serve', 'zones', '--listen', '127.0.0.1:0', ...args);
       expect(r.status, args.join(' ')).toBe(2);

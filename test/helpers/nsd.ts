@@ -316,14 +316,15 @@ export interface SecondaryKey { name: string; algorithm: string; secret: string 
 /**
  * NSD as a secondary of a primary on 127.0.0.1:`primaryPort`: each zone
  * pulled with `request-xfr` (signed with `key`), NOTIFY allowed from the
- * primary with the same key. Resolves once NSD answers the SOA of every zone
+ * primary with the same key (`opts.port`: the port to listen on). Resolves once NSD answers the SOA of every zone
  * in `expect` (up to 20 s); the others it may never get.
  */
-export async function startNsdSecondary(zones: string[], primaryPort: number, key: SecondaryKey, expect: string[] = zones): Promise<NsdInstance & { log(): string }> {
+export async function startNsdSecondary(zones: string[], primaryPort: number, key: SecondaryKey, expect: string[] = zones, opts: { port?: number } = {}): Promise<NsdInstance & { log(): string }> {
   const nsdBin = findTool('nsd');
   if (!nsdBin) throw new Error("startNsdSecondary: tool 'nsd' not found");
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mailns-nsd2-'));
-  const port = await findFreePort();
+  // A port chosen beforehand (findFreePort) lets the primary be told where to send NOTIFY before NSD starts.
+  const port = opts.port ?? await findFreePort();
   const logfile = path.join(dir, 'nsd.log');
   const conf = [
     'server:', '\tusername: ""', '\tchroot: ""', '\tdatabase: ""',

@@ -159,7 +159,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const running = server;
   log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
   if (notifyTo.targets.length) {
-    notifier = new Notifier(notifyTo, log);
+    notifier = new Notifier({ ...notifyTo, onOutcome: (o) => metrics?.notified(o) }, log);
     notifier.loaded([], loaded.zones);
   }
 

@@ -14,6 +14,8 @@ import { RCODE, TYPE, typeToText } from '../wire/constants.js';
 import { nameToText } from '../util/name.js';
 import type { Catalog, Zone } from '../zone/zone.js';
 import type { Transport } from './transport.js';
+import type { NotifyOutcome } from './notify.js';
+import type { Name } from '../util/name.js';
 
 const KNOWN_TYPES = new Set<number>(Object.values(TYPE));
 const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([k, v]) => [v, k]));
@@ -28,6 +30,8 @@ export class ServerMetrics {
   private readonly truncated: Counter<'transport'>;
   private readonly unanswered: Counter<'transport'>;
   private readonly reloads: Counter<'outcome'>;
+  private readonly transfers: Counter<'zone' | 'kind' | 'outcome'>;
+  private readonly notifies: Counter<'outcome'>;
   /** The labelled children, by a number key: no label string is built per query. */
   private readonly children = new Map<number, { inc(): void }>();
   private catalog: Catalog | undefined;
@@ -43,6 +47,9 @@ export class ServerMetrics {
     this.unanswered = new Counter({ name: 'mailns_unanswered_total', help: 'Messages that got no response (not a query, or dropped)', labelNames: ['transport'], registers });
     this.reloads = new Counter({ name: 'mailns_reloads_total', help: 'Reloads, by outcome: ok, partial (some files kept their last good copy), failed', labelNames: ['outcome'], registers });
     for (const o of ['ok', 'partial', 'failed'] as const) this.reloads.labels(o).inc(0);
+    this.transfers = new Counter({ name: 'mailns_transfers_total', help: 'Zone transfer requests (AXFR, IXFR over TCP), by zone, kind and outcome: started, refused (not allowed, or not transferable), tsig-error', labelNames: ['zone', 'kind', 'outcome'], registers });
+    this.notifies = new Counter({ name: 'mailns_notify_total', help: 'NOTIFY messages sent to secondaries, by how they ended: acknowledged, error (an error rcode), given-up (no reply)', labelNames: ['outcome'], registers });
+    for (const o of ['acknowledged', 'error', 'given-up'] as const) this.notifies.labels(o).inc(0);
     // prom-client calls collect() with the metric as `this`.
     const self = this;
     const zoneGauge = (name: string, help: string, value: (z: Zone) => number) => new Gauge({
@@ -60,6 +67,16 @@ export class ServerMetrics {
     new Gauge({ name: 'mailns_zones', help: 'Zones being served', registers, collect() { this.set(self.catalog?.zones.length ?? 0); } });
   }
 
+  /**
+   * A transfer request, counted once when answered: labelled with the zone
+   * only when we serve it (a client cannot add label values with made-up names).
+   */
+  private transfer(qtype: number, reply: { rcode: number; outcome?: string }, qname: Name | undefined): void {
+    const zone = qname && this.catalog?.zones.find((z) => z.origin.length === qname.length && z.origin.every((l, i) => l === qname[i]!.toLowerCase()));
+    const outcome = reply.outcome === 'transfer' ? 'started' : reply.outcome === 'tsig-error' ? 'tsig-error' : 'refused';
+    this.transfers.labels(zone ? nameToText(zone.origin) : 'other', typeToText(qtype), outcome).inc();
+  }
+
   /** The catalog now served (at start and after each reload). */
   served(c: Catalog): void {
     const now = Date.now() / 1000;
@@ -67,13 +84,18 @@ export class ServerMetrics {
     this.catalog = c;
   }
 
+  notified(outcome: NotifyOutcome): void {
+    this.notifies.labels(outcome).inc();
+  }
+
   reloaded(outcome: ReloadOutcome): void {
     this.reloads.labels(outcome).inc();
   }
 
   /** One message handled: its reply (null: nothing sent). */
-  answered(transport: Transport, qtype: number | undefined, reply: { rcode: number; bytes: Buffer; outcome?: string } | null): void {
+  answered(transport: Transport, qtype: number | undefined, reply: { rcode: number; bytes: Buffer; outcome?: string } | null, qname?: Name): void {
     if (!reply) { this.unanswered.labels(transport).inc(); return; }
+    if ((qtype === TYPE.AXFR || qtype === TYPE.IXFR) && transport === 'tcp') this.transfer(qtype, reply, qname);
     const t = qtype === undefined ? -1 : KNOWN_TYPES.has(qtype) ? qtype : 65536;
     const key = ((t + 1) * 16 + (reply.rcode & 0xf)) * 2 + (transport === 'udp' ? 0 : 1);
     let child = this.children.get(key);

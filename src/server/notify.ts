@@ -76,7 +76,11 @@ export interface NotifierOptions {
   tries?: number;
   /** The wait after the first send; doubled after each (2 s). */
   firstDelayMs?: number;
+  /** How each NOTIFY ended, for the metrics. */
+  onOutcome?: (outcome: NotifyOutcome) => void;
 }
+
+export type NotifyOutcome = 'acknowledged' | 'error' | 'given-up';
 
 interface Pending {
   zone: string;
@@ -152,6 +156,7 @@ export class Notifier {
     if (p.tries >= this.tries) {
       this.pending.delete(k);
       this.log.warn({ zone: p.zone, serial: p.serial, target: fmtTarget(p.target), tries: p.tries }, 'notify given up: no reply');
+      this.o.onOutcome?.('given-up');
       return;
     }
     p.tries++;
@@ -196,6 +201,7 @@ export class Notifier {
       // answer too: retrying would earn the same one.
       if (r.rcode === 0) this.log.info(entry, 'notify acknowledged');
       else this.log.warn({ ...entry, rcode: r.rcode }, 'notify answered with an error');
+      this.o.onOutcome?.(r.rcode === 0 ? 'acknowledged' : 'error');
       return;
     }
   }

@@ -66,7 +66,10 @@ export class DnsServer {
   private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | Stream | null => {
     const decoded = decodeQuery(msg);
     const reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
-    if (this.metrics) this.metrics.answered(transport, decoded.kind === 'query' ? decoded.query.qtype : decoded.kind === 'error' ? decoded.question?.qtype : undefined, reply);
+    if (this.metrics) {
+      const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
+      this.metrics.answered(transport, q?.qtype, reply, q?.qname);
+    }
     if (reply?.outcome === 'tsig-error' || reply?.why) this.logRefusal(decoded, reply, peer, transport);
     if (reply?.transfer) return this.stream(reply.bytes, reply.transfer, peer);
     if (this.log.isLevelEnabled('debug')) {

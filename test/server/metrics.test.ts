@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, get } from 'node:http';
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, requireTool } from '../helpers/nsd.js';
 import { requireModules } from '../helpers/mailcheck.js';
@@ -15,6 +16,10 @@ const why = { note: '' };
 const ready = requireTool('dig') && requireModules(['prometheus_client.parser'], why);
 let child: ChildProcess | undefined;
 let dnsPort = 0, httpPort = 0;
+/** A stand-in secondary: acknowledges every NOTIFY (the same message back with QR set, RFC 1996 §4.7). */
+const secondary = createSocket('udp4');
+let notifies = 0;
+secondary.on('message', (m, from) => { notifies++; const r = Buffer.from(m); r[2] = r[2]! | 0x80; secondary.send(r, from.port, from.address); });
 let log = '';
 
 const fetchText = (path: string) => new Promise<{ status: number; body: string; type: string }>((res, rej) => {
@@ -45,11 +50,13 @@ beforeAll(async () => {
   if (!ready) return;
   dnsPort = await findFreePort();
   httpPort = await findFreePort();
-  child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', 'zones', '--listen', `127.0.0.1:${dnsPort}`, '--metrics', `127.0.0.1:${httpPort}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((ok) => secondary.bind(0, '127.0.0.1', () => ok()));
+  child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', 'zones', '--listen', `127.0.0.1:${dnsPort}`, '--metrics', `127.0.0.1:${httpPort}`, '--log-format', 'json',
+    '--allow-transfer', '127.0.0.1', '--notify', `127.0.0.1@${secondary.address().port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
   for (const end = Date.now() + 15_000; !/"msg":"started"/.test(log) && Date.now() < end;) await new Promise((ok) => setTimeout(ok, 50));
 });
-afterAll(() => { child?.kill('SIGTERM'); });
+afterAll(() => { child?.kill('SIGTERM'); secondary.close(); });
 
 describe.skipIf(!ready)('serve --metrics', () => {
   it('counts what was asked, by transport, type and rcode, and the zones served; parses as Prometheus text', async () => {
@@ -79,6 +86,24 @@ describe.skipIf(!ready)('serve --metrics', () => {
     const m = parse((await fetchText('/metrics')).body);
     expect(m.get('mailns_queries_total{qtype=other,rcode=NOERROR,transport=udp}')).toBe(40);
     expect([...m.keys()].filter((k) => /TYPE6\d{4}/.test(k))).toEqual([]);
+  });
+
+  it('transfers by zone, kind and outcome; NOTIFY by outcome', async () => {
+    expect(dig('+tcp', 'example.org', 'AXFR').stdout).toMatch(/example\.org\.\s+\d+\s+IN\s+SOA/);
+    // example.com. has generic names of a /48: too many to list, so it cannot be transferred.
+    expect(dig('+tcp', 'example.com', 'AXFR').stdout).toContain('Transfer failed');
+    dig('+tcp', 'nosuch.test', 'AXFR');
+    // Every NOTIFY the stand-in answered has been logged as acknowledged (the log reaches us through a pipe, after the count).
+    const acks = () => (log.match(/notify acknowledged/g) ?? []).length;
+    for (const end = Date.now() + 10_000; (notifies === 0 || acks() < notifies) && Date.now() < end;) await new Promise((ok) => setTimeout(ok, 50));
+    const m = parse((await fetchText('/metrics')).body);
+    expect(m.get('mailns_transfers_total{kind=AXFR,outcome=started,zone=example.org.}')).toBe(1);
+    expect(m.get('mailns_transfers_total{kind=AXFR,outcome=refused,zone=example.com.}')).toBe(1);
+    expect(m.get('mailns_transfers_total{kind=AXFR,outcome=refused,zone=other}')).toBe(1);
+    // Every zone of the first load was announced, and each acknowledgement counted.
+    expect(notifies).toBeGreaterThan(0);
+    expect(m.get('mailns_notify_total{outcome=acknowledged}')).toBe(notifies);
+    expect(m.get('mailns_notify_total{outcome=acknowledged}')).toBeGreaterThan(0);
   });
 
   it('a reload is counted; /health is 200 while serving; other paths 404', async () => {

@@ -13,8 +13,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ZONES = Number(process.env.BENCH_ZONES ?? 1000);
-const HOSTS = Number(process.env.BENCH_HOSTS ?? 100);
+const ZONES = Number(process.env.BENCH_RELOAD_ZONES ?? 1000);
+const HOSTS = Number(process.env.BENCH_RELOAD_HOSTS ?? 100);
 
 function makeSet(dir: string): void {
   mkdirSync(dir, { recursive: true });

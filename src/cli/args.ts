@@ -28,6 +28,7 @@ export const VERBS: readonly Verb[] = [
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
+             [--catalog NAME]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
@@ -42,6 +43,9 @@ export const VERBS: readonly Verb[] = [
   --notify sends a NOTIFY (UDP, port 53 unless @PORT) for each zone whose
   serial changed, after the start and every reload, signed with the
   --tsig-key key --notify-key names.
+  --catalog serves a catalog zone NAME (RFC 9432 version 2, e.g.
+  catalog.invalid.) listing every zone served, for secondaries that consume
+  catalogs; it is transferred and notified like any zone.
   --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
   /health (200 while serving); nothing listens for them unless given.`,
     options: {
@@ -60,6 +64,7 @@ export const VERBS: readonly Verb[] = [
       'notify-key': { type: 'string' },
       'state-dir': { type: 'string' },
       watch: { type: 'boolean' },
+      catalog: { type: 'string' },
     },
   },
   {

@@ -14,7 +14,7 @@ import { DnsServer, type ListenAddress } from '../server/server.js';
 import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
-import { nameKey, nameToText } from '../util/name.js';
+import { lowerName, nameKey, nameToText, parseZoneName, type Name } from '../util/name.js';
 import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
 import { watchTargets, ZoneWatcher } from '../server/watch.js';
@@ -74,6 +74,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   };
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
+  const catalogZone = catalogName(values.catalog as string | undefined);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
@@ -121,7 +122,10 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     if (failure) log.warn({ stateDir, err: failure }, 'state directory not writable: serials are kept in memory only, and a restart may publish lower ones');
   };
   log.debug({ paths: dirs, stateDir }, 'loading');
-  let loaded = loadZones(dirs, { serials: state.seen });
+  let loaded = loadZones(dirs, { serials: state.seen, catalogZone });
+  // The catalog's name is the operator's choice: one that collides with a zone is a command-line mistake.
+  const clash = loaded.problems.find((p) => p.rule === 'catalog-collision');
+  if (clash) throw new UsageError(`--catalog ${values.catalog as string}: ${clash.message.replace(/: the catalog is not served$/, '')}`);
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
     // No zone file at all (a directory missing or empty, e.g. a container started without its zones
     // mounted): one line and exit 1, rather than a server that answers REFUSED to everything.
@@ -167,7 +171,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     const r0 = performance.now();
     // A file that fails keeps the last good copy of all its zones, so one typo takes nothing down; the
     // loader certifies the fresh zones over exactly the set that will be served.
-    const next = loadZones(dirs, { previous: loaded, serials: state.seen });
+    const next = loadZones(dirs, { previous: loaded, serials: state.seen, catalogZone });
     logLoad(log, next, loaded);
     const before = loaded.zones;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
@@ -188,6 +192,15 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
 
 /** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
 const STOP_GRACE_MS = 5000;
+
+/** --catalog NAME: an absolute zone name (a trailing dot optional, as in zone:), lower-cased. */
+function catalogName(text: string | undefined): Name | undefined {
+  if (text === undefined) return undefined;
+  let name: Name;
+  try { name = lowerName(parseZoneName(text)); } catch (e) { throw new UsageError(`--catalog ${text}: ${(e as Error).message}`); }
+  if (!name.length) throw new UsageError(`--catalog ${text}: the root cannot be a catalog; e.g. catalog.invalid.`);
+  return name;
+}
 
 function positive(v: unknown, flag: string): number {
   const n = Number(v);

@@ -1,0 +1,110 @@
+/**
+ * Issue 17, the catalog (RFC 9432 version 2) with Knot as its consumer:
+ * Knot (catalog-role: interpret, a template whose members transfer from
+ * mailns) becomes a secondary for every zone mailns lists, adds a zone when
+ * its YAML file is added and mailns reloads (SIGHUP: the catalog's serial
+ * moves and it is notified), and drops it when the file is deleted.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findFreePort, requireTool } from '../helpers/nsd.js';
+import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
+
+const haveKnot = requireTool('knotd');
+const haveDig = requireTool('dig');
+
+const dir = mkdtempSync(join(tmpdir(), 'mailns-catalog-knot-'));
+const zones = join(dir, 'zones');
+const procs: { child: ChildProcess; exited: Promise<unknown> }[] = [];
+afterAll(async () => {
+  for (const p of procs.reverse()) { p.child.kill('SIGTERM'); await p.exited; }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const zone = (name: string) => writeFileSync(join(zones, `${name}.yaml`), `zone: ${name}.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.1}\n`);
+
+/** The rcode and answer count Knot gives for the zone's SOA: NOERROR with 1 while it serves it, REFUSED once it does not. */
+const soaAt = (port: number, name: string): string => {
+  try {
+    const out = execFileSync('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=1', '+norecurse', name, 'SOA'], { encoding: 'utf8' });
+    return `${/status: (\w+)/.exec(out)?.[1]} ${/ANSWER: (\d+)/.exec(out)?.[1]}`;
+  } catch { return 'no answer'; }
+};
+
+/** Knot in the foreground, every path under `dir`; its database directory must exist, or knotd exits after the catalog's first transfer. */
+function knotConfig(k: string, port: number, primary: number): string {
+  return `server:
+    rundir: ${k}
+    pidfile: ${k}/knot.pid
+    listen: 127.0.0.1@${port}
+database:
+    storage: ${k}/db
+control:
+    listen: ${k}/knot.sock
+log:
+  - target: stderr
+    any: info
+remote:
+  - id: mailns
+    address: 127.0.0.1@${primary}
+acl:
+  - id: notify-from-mailns
+    address: 127.0.0.1
+    action: notify
+template:
+  - id: default
+    storage: ${k}/zones
+  - id: member
+    storage: ${k}/zones
+    master: mailns
+    acl: notify-from-mailns
+zone:
+  - domain: catalog.invalid.
+    master: mailns
+    acl: notify-from-mailns
+    catalog-role: interpret
+    catalog-template: member
+`;
+}
+
+async function until(what: () => boolean, ms = 15_000): Promise<boolean> {
+  for (const t0 = performance.now(); performance.now() - t0 < ms;) {
+    if (what()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+describe.skipIf(!haveKnot || !haveDig)('the catalog with Knot as its consumer (RFC 9432)', () => {
+  it('Knot serves each zone listed, adds one whose file is added and drops one whose file is deleted', async () => {
+    mkdirSync(zones, { recursive: true });
+    zone('a.test'); zone('b.test');
+    const knotPort = await findFreePort();
+    const s: ServeProcess = spawnServe([zones, '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--catalog', 'catalog.invalid.', '--allow-transfer', '127.0.0.1', '--notify', `127.0.0.1@${knotPort}`]);
+    procs.push(s);
+    await s.waitFor((l) => l.msg === 'started');
+    const k = join(dir, 'knot');
+    mkdirSync(join(k, 'db'), { recursive: true });
+    writeFileSync(join(k, 'knot.conf'), knotConfig(k, knotPort, s.port()));
+    const knot = spawn('knotd', ['-c', join(k, 'knot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    knot.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    procs.push({ child: knot, exited: new Promise((ok) => knot.once('exit', ok)) });
+
+    expect(await until(() => soaAt(knotPort, 'a.test.') === 'NOERROR 1' && soaAt(knotPort, 'b.test.') === 'NOERROR 1'), log).toBe(true);
+    expect(soaAt(knotPort, 'c.test.')).toBe('REFUSED 0');
+
+    zone('c.test');
+    s.child.kill('SIGHUP');
+    expect(await until(() => soaAt(knotPort, 'c.test.') === 'NOERROR 1'), log).toBe(true);
+
+    unlinkSync(join(zones, 'a.test.yaml'));
+    s.child.kill('SIGHUP');
+    expect(await until(() => soaAt(knotPort, 'a.test.') === 'REFUSED 0'), log).toBe(true);
+    expect(soaAt(knotPort, 'b.test.')).toBe('NOERROR 1');
+    expect(log).toMatch(/\[c\.test\.\] zone added from catalog/);
+  }, 60_000);
+});

@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readYaml } from '../config/source.js';
 import { zoneValidator } from '../config/schema.js';
-import { buildModel, defaultOrigin, type SoaModel, type ZoneModel } from '../config/model.js';
+import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
@@ -22,11 +22,11 @@ import { madeByHelper } from '../wire/rrset.js';
 import { TYPE, typeToText } from '../wire/constants.js';
 import type { NameSynthesizer } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
-import { isSubdomain, lowerName, nameKey, nameToText } from '../util/name.js';
-import { catalogCollision, catalogRRsets } from '../synth/catalog.js';
-import { type At, type Problem, problem, sortProblems } from '../util/problem.js';
+import { isSubdomain, nameKey, nameToText } from '../util/name.js';
+import { type Problem, problem, sortProblems } from '../util/problem.js';
 import { Catalog, Zone } from '../zone/zone.js';
-import { contentDigest, nextSerial, serialGreater, withSerial } from '../zone/serial.js';
+import { contentDigest, withSerial } from '../zone/serial.js';
+import { catalogZone, decideSerial } from './load-serial.js';
 import type { SerialsSeen } from './state.js';
 
 export interface ZoneArtifacts extends IntentArtifacts {
@@ -372,58 +372,4 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   const catalog = new Catalog([...zones, ...kept].map((z) => z.zone));
   const order = new Map(sortProblems(silenced.map((x) => x.problem)).map((x, i) => [x, i]));
   return { catalog, zones, kept, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };
-}
-
-/**
- * The serial a zone publishes for content `digest`: with `serial: auto`, the
- * last one published while the content stays, the next one when it moved; a
- * written serial as written, with a finding when new content kept an old one.
- */
-function decideSerial(origin: Name, digest: string, soa: SoaModel, opts: LoadOptions, now: Date, problems: Problem[]): number {
-  const last = opts.serials?.get(nameKey(origin));
-  const changed = last !== undefined && last.digest !== digest;
-  const written = soa.serial;
-  if (written === 'auto') return !last ? nextSerial(undefined, now) : changed ? nextSerial(last.serial, now) : last.serial;
-  // RFC 1034 §4.3.5: a secondary transfers only when the serial grows, so new content under an old serial is never replicated.
-  if (changed && opts.serialFindings !== false && !serialGreater(written, last.serial)) {
-    problems.push({
-      ...problem(soa.serialAt, 'serial-not-increased', `zone ${nameToText(origin)} changed since serial ${last.serial} was published, but its serial ${written === last.serial ? 'is still' : 'went from ' + last.serial + ' to'} ${written}: secondaries would keep the old zone`,
-        `raise soa.serial above ${last.serial} (e.g. ${nextSerial(last.serial, now)}), or write serial: auto to have it follow the content`),
-      rfc: 'RFC 1982 §3.2',
-    });
-  }
-  return written;
-}
-
-const CATALOG_FILE = '(catalog)';
-
-/**
- * The catalog zone over the zones served (src/synth/catalog.ts), through the
- * same digest, serial (always auto: it follows the member list) and trie
- * build as a zone from a file; made again at every load, so a zone file
- * added or removed changes its member list and its serial. Refused, with a
- * finding, when its name collides with a zone we load.
- */
-function catalogZone(name: Name, served: readonly LoadedZone[], loading: readonly Name[], opts: LoadOptions, now: Date): { zone: LoadedZone } | { problem: Problem } {
-  const t0 = performance.now();
-  const at = { file: CATALOG_FILE, line: 1, col: 1 };
-  const clash = catalogCollision(name, [...loading, ...served.map((z) => z.zone.origin)]);
-  if (clash) return { problem: problem(at, 'catalog-collision', `${clash}: the catalog is not served`, 'give --catalog a name outside every zone served, e.g. catalog.invalid.') };
-  const rrsets = catalogRRsets(name, served.map((z) => z.zone.origin));
-  const digest = contentDigest(rrsets);
-  const model = catalogModel(name, at);
-  const serial = decideSerial(model.origin, digest, model.soa, opts, now, []);
-  rrsets[0] = withSerial(rrsets[0]!, serial);
-  const r = Zone.build(model.origin, rrsets);
-  if (!('zone' in r)) return { problem: problem(at, 'zone-build', `the catalog ${nameToText(name)} cannot be built: ${r.error}`, 'this is a bug in mailns: please report it') };
-  return { zone: { zone: r.zone, model, file: CATALOG_FILE, millis: performance.now() - t0, artifacts: {}, reverse: false, serial, digest } };
-}
-
-/** What a LoadedZone carries of its file, for a zone made from none: no hosts, no records, no files to watch. */
-function catalogModel(origin: Name, at: At): ZoneModel {
-  return {
-    file: CATALOG_FILE, origin: lowerName(origin), ttl: 0,
-    soa: { mname: ['invalid'], rname: ['invalid'], serial: 'auto', serialAt: at, refresh: 3600, retry: 600, expire: 2147483646, minimum: 0, ttl: 0, at },
-    nameservers: [], hosts: [], records: [], forward: true, at: () => at, files: new Map(),
-  };
 }

@@ -12,7 +12,7 @@ import { lowerName, nameToText } from '../util/name.js';
 import { FailureLog } from './failures.js';
 import { Responder, type Reply, type ResponderOptions, type TransferStream } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
-import { TcpListener, UdpListener, type Stream, type Transport, type TcpLimits } from './transport.js';
+import { TcpListener, UdpListener, type Stream, type Transport, type TcpLimits, type TcpStats } from './transport.js';
 import type { ServerMetrics } from './metrics.js';
 
 const UDP_BUFFER = 4 * 1024 * 1024;
@@ -50,7 +50,7 @@ export class DnsServer {
         opts.onFailure?.(err, q, c);
       },
     });
-    this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, ...opts.tcp };
+    this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, heldMessages: 64, heldBytes: 64 * 1024, ...opts.tcp };
     this.metrics = opts.metrics;
     this.metrics?.served(catalog);
   }
@@ -153,19 +153,37 @@ export class DnsServer {
     }
   }
 
+  /** Connections, transfers running and queries held behind them, over every TCP listener. */
+  tcpStats(): TcpStats {
+    const all: TcpStats = { connections: 0, transfers: 0, held: { messages: 0, bytes: 0 }, heldMax: { messages: 0, bytes: 0 }, pauses: 0 };
+    for (const t of this.tcp) {
+      const s = t.stats();
+      all.connections += s.connections;
+      all.transfers += s.transfers;
+      all.held.messages += s.held.messages;
+      all.held.bytes += s.held.bytes;
+      all.heldMax.messages = Math.max(all.heldMax.messages, s.heldMax.messages);
+      all.heldMax.bytes = Math.max(all.heldMax.bytes, s.heldMax.bytes);
+      all.pauses += s.pauses;
+    }
+    return all;
+  }
+
   /**
    * Stops accepting, then ends every TCP connection: answers already written
    * are flushed before the FIN (answering is synchronous, so a query read is
    * a query answered), and an idle client is not waited for (RFC 7766 §6.2.3
-   * lets a server close idle connections). Connections still open after
-   * `graceMs` (a client that never reads) are destroyed.
+   * lets a server close idle connections). A connection with a transfer
+   * running is ended after the transfer's last message (queries held behind
+   * it go unanswered). Connections still open after `graceMs` (a client that
+   * never reads) are destroyed.
    */
   async stop(graceMs = 5000): Promise<void> {
     const closed = Promise.all([
       ...this.udp.map((u) => new Promise<void>((r) => u.close(() => r()))),
       ...this.tcp.map((t) => new Promise<void>((r) => t.close(() => r()))),
     ]);
-    for (const s of this.connections) s.end();
+    for (const t of this.tcp) t.endConnections();
     const timer = setTimeout(() => { for (const s of this.connections) s.destroy(); }, graceMs);
     await closed;
     clearTimeout(timer);

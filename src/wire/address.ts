@@ -6,7 +6,7 @@
  * its IPv4 range (RFC 4291 §2.5.5.2).
  */
 import { BlockList, isIP } from 'node:net';
-import { ipv6ToBytes } from './rdata.js';
+import { compressV6, ipv6ToBytes } from './rdata.js';
 
 export function addressToBigint(text: string): { family: 4 | 6; value: bigint } | undefined {
   const f = isIP(text);
@@ -19,15 +19,7 @@ export function formatAddress(family: 4 | 6, v: bigint): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
   const groups: string[] = [];
   for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
-  // RFC 5952 §4.2: the longest run of two or more zero groups becomes '::'.
-  let best = -1, len = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i; while (j < 8 && groups[j] === '0') j++;
-    if (j - i > len) { best = i; len = j - i; }
-    i = j;
-  }
-  return best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + len).join(':')}`;
+  return compressV6(groups);
 }
 
 export interface Cidr { family: 4 | 6; address: string; prefix: number; text: string }

@@ -286,7 +286,8 @@ function generic(wire: Buffer): string {
   return wire.length ? `\\# ${wire.length} ${hexUp(wire)}` : '\\# 0';
 }
 
-function compressV6(g: string[]): string {
+/** RFC 5952 text of eight hex groups (each without leading zeros). */
+export function compressV6(g: string[]): string {
   // RFC 5952 §4.2: the longest run of two or more zero groups becomes '::'.
   let best = -1, bestLen = 1;
   for (let i = 0; i < 8;) {

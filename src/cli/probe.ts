@@ -42,8 +42,7 @@ export async function probe(dirs: string[], values: Record<string, unknown>): Pr
 }
 
 function parseServer(text: string): { host: string; port: number; text: string } {
-  let a: { host: string; port: number };
-  try { a = parseListen(text); } catch (e) { throw new UsageError((e as Error).message.replace(/^--listen/, '--server')); }
+  const a = parseListen(text, '--server');
   if (a.port === 0) throw new UsageError(`--server ${text}: port 0 is not a port to ask`);
   return { ...a, text: a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}` };
 }

@@ -30,13 +30,14 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_LISTEN = '127.0.0.1:5353';
 
 /** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
-export function parseListen(s: string, flag = '--listen'): ListenAddress {
+/** ADDRESS:PORT or [IPv6]:PORT, for --listen and the other flags that name a socket (`port`: the one the example shows). */
+export function parseListen(s: string, flag = '--listen', port = 5353): ListenAddress {
   const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
-  if (!m) throw new UsageError(`${flag} ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:${flag === '--listen' ? 5353 : 9153}, [::1]:${flag === '--listen' ? 5353 : 9153})`);
-  const host = m[1]!, port = Number(m[2]);
+  if (!m) throw new UsageError(`${flag} ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:${port}, [::1]:${port})`);
+  const host = m[1]!, given = Number(m[2]);
   if (isIP(host) === 0) throw new UsageError(`${flag} ${s}: "${host}" is not an IP address`);
-  if (port > 65535) throw new UsageError(`${flag} ${s}: port ${port} is above 65535`);
-  return { host, port };
+  if (given > 65535) throw new UsageError(`${flag} ${s}: port ${given} is above 65535`);
+  return { host, port: given };
 }
 
 /** Why a listener could not start, in one line (the socket error's code, its address, UDP or TCP). */
@@ -67,7 +68,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
   const listen = ((values.listen as string[] | undefined) ?? [DEFAULT_LISTEN]).map((s) => parseListen(s));
-  const metricsAt = values.metrics !== undefined ? parseListen(values.metrics as string, '--metrics') : undefined;
+  const metricsAt = values.metrics !== undefined ? parseListen(values.metrics as string, '--metrics', 9153) : undefined;
   const tcp = {
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),

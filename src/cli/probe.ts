@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { defaultOrigin, forwardZone } from '../config/model.js';
 import { readYaml } from '../config/source.js';
-import { zoneFiles } from '../server/load.js';
+import { zoneFiles } from '../server/zone-files.js';
 import { type Name, nameEquals, nameToText, parseZoneName } from '../util/name.js';
 import { CLASS, OPCODE, RCODE, TYPE } from '../wire/constants.js';
 import { decodeResponse, encodeQuery, soaSerial } from '../wire/stub.js';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { loadZones, type LoadResult } from '../server/load.js';
+import { loadZones, loadZonesInSlices, type LoadResult } from '../server/load.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
@@ -168,11 +168,13 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     notifier.loaded([], loaded.zones);
   }
 
-  const reload = () => {
+  const reload = async () => {
     const r0 = performance.now();
     // A file that fails keeps the last good copy of all its zones, so one typo takes nothing down; the
-    // loader certifies the fresh zones over exactly the set that will be served.
-    const next = loadZones(dirs, { previous: loaded, serials: state.seen, catalogZone });
+    // loader certifies the fresh zones over exactly the set that will be served. It works in slices of
+    // a few ms, so answers go on from the current snapshot meanwhile; the new one replaces it in one
+    // reference (setCatalog) when it is whole.
+    const next = await loadZonesInSlices(dirs, { previous: loaded, serials: state.seen, catalogZone });
     logLoad(log, next, loaded);
     const before = loaded.zones;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };

@@ -70,6 +70,8 @@ export interface ZoneModel {
   forward: boolean;
   /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
   at(path: Path, key?: boolean): At;
+  /** Frees the parsed YAML behind at() (YamlSource.release); at() still answers, from the text. */
+  release(): void;
   /** Contents of the key and certificate files the zone names, as written → text (or why it could not be read). */
   files: ReadonlyMap<string, string | Error>;
 }
@@ -193,7 +195,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       forward: forwardZone(data, defaultOrigin) !== undefined,
       lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
       transfer: transferPolicy(ctx, accepted(data, 'transfer', schemaErrors)),
-      at: src.at, files,
+      at: src.at, release: src.release, files,
     },
     problems,
   };

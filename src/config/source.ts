@@ -13,6 +13,12 @@ export interface YamlSource {
   data: unknown;
   /** Position of the value at `path` (or of its key, for "unknown key" errors). */
   at(path: Path, key?: boolean): At;
+  /**
+   * Lets go of the parsed document, which is most of the memory a loaded
+   * file holds (its nodes are several times the text); `at` parses the kept
+   * text again if it is asked later. The loader calls it when a load is done.
+   */
+  release(): void;
 }
 
 /** A zone file larger than this is a mistake (a log, an image), not a zone: 64 MiB is millions of hosts. */
@@ -113,11 +119,16 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
   // Duplicate keys leave a usable document (the last value wins); report them
   // and go on, so the rest of the file is checked in the same run.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { problems };
-  const index = new WeakMap<YAMLMap, Map<string, Pair>>();
+  // The document for at(): this one until release(), then the same text parsed
+  // again on demand (the same options give the same ranges; the line counter,
+  // a list of line starts, is kept: it is filled once).
+  let held: { doc: Document; index: WeakMap<YAMLMap, Map<string, Pair>> } | undefined = { doc, index: new WeakMap() };
   const at = (path: Path, key = false): At => {
-    const n = nodeAt(doc, path, key, index);
-    return n?.range ? posAt(startOf(n)) : posAt(doc.contents?.range?.[0] ?? 0);
+    held ??= { doc: parseDocument(text, { ...options, lineCounter: undefined }), index: new WeakMap() };
+    const n = nodeAt(held.doc, path, key, held.index);
+    return n?.range ? posAt(startOf(n)) : posAt(held.doc.contents?.range?.[0] ?? 0);
   };
+  const release = () => { held = undefined; };
   let data: unknown;
   try {
     // An alias expanding past 100 nodes is an attack on memory (the "billion laughs"), not a zone.
@@ -130,7 +141,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
       unresolved ? `define &${alias.source} before the alias, or write the value out` : 'write the values out instead of nesting aliases'));
     return { problems };
   }
-  return { source: { file, data, at }, problems };
+  return { source: { file, data, at, release }, problems };
 }
 
 /** The first alias to a missing anchor, else the first alias at all. */

@@ -25,14 +25,26 @@ export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
 export interface Silenced { problem: Problem; reason: string }
 
 /** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
+/** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
 export function lintZones(view: LintView): { findings: Problem[][]; silenced: Silenced[] } {
+  const steps = lintZoneSteps(view);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs every module over every zone of the view, one zone a step (a reload lints in slices, src/server/load.ts); returns findings per zone (same order) and what was silenced. */
+export function* lintZoneSteps(view: LintView): Generator<void, { findings: Problem[][]; silenced: Silenced[] }, void> {
   const silenced: Silenced[] = [];
-  const findings = view.zones.map((zone) => {
+  const findings: Problem[][] = [];
+  for (const zone of view.zones) {
     const out: Problem[] = [];
     const ctx = new LintContext(zone, view, RULES, out);
     for (const m of MODULES) m.run(ctx);
-    return applyIgnores(zone.model, out, silenced);
-  });
+    findings.push(applyIgnores(zone.model, out, silenced));
+    yield;
+  }
   return { findings, silenced };
 }
 

@@ -4,8 +4,6 @@
  * tries. Returns every problem at once; a zone with an error is left out,
  * the others still load.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { readYaml } from '../config/source.js';
 import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
@@ -16,11 +14,11 @@ import { checkFcrdns, type ReverseInfo } from '../lint/fcrdns.js';
 import type { Resolution } from '../query/resolve.js';
 import type { Network } from '../synth/reverse/network.js';
 import type { ForwardSynth } from '../synth/reverse/index.js';
-import { applyIgnores, lintView, lintZones, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
+import { applyIgnores, lintView, lintZoneSteps, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
 import { notServed } from '../lint/rule.js';
 import { madeByHelper } from '../wire/rrset.js';
 import { TYPE, typeToText } from '../wire/constants.js';
-import type { NameSynthesizer } from '../wire/rrset.js';
+import type { NameSynthesizer, RRset } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem, sortProblems } from '../util/problem.js';
@@ -28,6 +26,7 @@ import { Catalog, Zone } from '../zone/zone.js';
 import { contentDigest, withSerial } from '../zone/serial.js';
 import { catalogZone, decideSerial } from './load-serial.js';
 import type { SerialsSeen } from './state.js';
+import { zoneFiles } from './zone-files.js';
 
 export interface ZoneArtifacts extends IntentArtifacts {
   /** For a reverse zone: the records the ISP must publish in its parent zone. */
@@ -68,29 +67,6 @@ export interface LoadResult {
   kept: LoadedZone[];
 }
 
-const isZoneFile = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
-
-/**
- * The zone files a path names: the file itself, or the *.yaml / *.yml files
- * directly in a directory. A directory without any is an error (a typo in
- * the path must not pass as "0 zones ok"); zone files in a subdirectory are
- * not read, and a warning says so (keys/ and the like hold no zone files).
- */
-export function zoneFiles(path: string, problems: Problem[] = []): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path];
-  const entries = readdirSync(path, { withFileTypes: true });
-  // Whatever is named like a zone file is read (a directory or a FIFO so named gets its own finding there).
-  const files = entries.filter((e) => isZoneFile(e.name)).map((e) => e.name).sort().map((f) => join(path, f));
-  for (const d of entries.filter((e) => e.isDirectory() && !isZoneFile(e.name))) {
-    let inside: string[] = [];
-    try { inside = readdirSync(join(path, d.name)).filter(isZoneFile); } catch { /* unreadable: nothing to say about its files */ }
-    if (inside.length) problems.push(problem({ file: join(path, d.name), line: 1, col: 1 }, 'read', `${inside.length} zone file(s) in the subdirectory ${join(path, d.name)} are not read: only files directly in ${path} are`, `name ${join(path, d.name)} on the command line too, or move the files up`, 'warning'));
-  }
-  if (!files.length) problems.push(problem({ file: path, line: 1, col: 1 }, 'read', `no zone files (*.yaml, *.yml) in ${path}`, 'give the directory that holds the zone files, or a file'));
-  return files;
-}
-
 interface Pending {
   file: string;
   origin: Name;
@@ -125,7 +101,36 @@ export interface LoadOptions {
 
 const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
 
+/** Loads in one go (check, export, diff, the first start). */
 export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
+  const steps = loadSteps(paths, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Loads in slices of about `sliceMs` of work, letting the event loop run
+ * between them (a reload: the server goes on answering from the snapshot it
+ * has while the next one is built, and swaps it in one reference at the end).
+ * The same steps as loadZones, so the two cannot load differently.
+ */
+export async function loadZonesInSlices(paths: string[], opts: LoadOptions = {}, sliceMs = 4): Promise<LoadResult> {
+  const steps = loadSteps(paths, opts);
+  let start = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - start >= sliceMs) {
+      await new Promise((ok) => setImmediate(ok));
+      start = performance.now();
+    }
+  }
+}
+
+/** The load, as a generator: each `yield` marks a point where the caller may pause (after a file, a zone, a lint of one zone). */
+function* loadSteps(paths: string[], opts: LoadOptions): Generator<void, LoadResult, void> {
   const problems: Problem[] = [];
   const silenced: Silenced[] = [];
   const failed: string[] = [];
@@ -166,6 +171,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     synthesizeRecords(model, collector);
     const artifacts = synthesizeIntent(model, collector);
     pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 });
+    // The parsed YAML is most of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
+    if (!model.reverse?.length) model.release();
+    yield;
   }
 
   // 2. Records a zone asks another zone to publish (DMARC report authorization)
@@ -179,6 +187,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   };
   for (const p of pending) {
     for (const f of p.collector.foreign) closest(f.owner)?.collector.add(f.owner, f.type, f.ttl, [f.rdata], f.source, false);
+    if (p.collector.foreign.length) yield;
   }
 
   // 3. Reverse zones, from every file's reverse: entries and the forward hosts.
@@ -199,20 +208,20 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
         synthesizers: z.synthesizers, reverse: true, reverseInfo: { net: z.net, classless: z.classless, forward: z.forward }, ms,
       });
     }
+    m.model.release();
+    yield;
   }
 
   // 4. The structural checks of each zone's records.
-  const rrsetsOf = pending.map((p) => {
+  const rrsetsOf: RRset[][] = [];
+  for (const p of pending) {
     const t0 = performance.now();
     const rrsets = p.collector.rrsets();
+    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), silenced));
     p.ms += performance.now() - t0;
-    return rrsets;
-  });
-  pending.forEach((p, i) => {
-    const t0 = performance.now();
-    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsetsOf[i]!), silenced));
-    p.ms += performance.now() - t0;
-  });
+    rrsetsOf.push(rrsets);
+    yield;
+  }
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
   const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname', 'shadowed']);
   const seenModels = new Set<ZoneModel>();
@@ -235,9 +244,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   // 6a. Serials: decided here, before any trie is built, so every verb (check,
   //     export, diff, serve) and the lint see the one serial serve publishes.
   const now = opts.now ?? new Date();
-  pending.forEach((p, i) => {
+  for (const [i, p] of pending.entries()) {
     const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
-    if (soaAt < 0) return;
+    if (soaAt < 0) continue;
     const t0 = performance.now();
     const digest = contentDigest(rrsetsOf[i]!, p.synthesizers.map((s) => s.fingerprint));
     p.ms += performance.now() - t0;
@@ -245,7 +254,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     rrsetsOf[i]![soaAt] = withSerial(rrsetsOf[i]![soaAt]!, serial);
     p.serial = serial;
     p.digest = digest;
-  });
+    yield;
+  }
 
   // 6. The snapshot: every zone's trie. A zone that cannot be built is a finding with its zone and file.
   const before = new Map(pending.map((p) => [p, [...p.problems]]));
@@ -268,16 +278,17 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   //    zone that could be built is in it, so checks that follow names across
   //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
   /** Lints the zones given (with the pending zone each belongs to, none for a last good copy kept from before). */
-  const lintRound = (entries: { p?: Pending; lz: LintZone }[]): { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] } => {
+  type Round = { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] };
+  function* lintRound(entries: { p?: Pending; lz: LintZone }[]): Generator<void, Round, void> {
     const found = new Map<Pending, Problem[]>(pending.map((p) => [p, []]));
     const quiet: Silenced[] = [];
     const unowned: Problem[] = [];
     const lintZonesIn = entries.map((e) => e.lz);
     const view = lintView(lintZonesIn, opts.observe);
-    const lint = lintZones(view);
+    const lint = yield* lintZoneSteps(view);
     quiet.push(...lint.silenced);
-    entries.forEach(({ p }, i) => {
-      if (!p) return;
+    for (const [i, { p }] of entries.entries()) {
+      if (!p) continue;
       found.get(p)!.push(...lint.findings[i]!);
       const unserved = notServed(view, lintZonesIn[i]!);
       for (const { rrset: rs, by } of unserved.shadowed) {
@@ -290,7 +301,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
         const s = rs.sources[0];
         found.get(p)!.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
       }
-    });
+      yield;
+    }
     const reverses: ReverseInfo[] = entries.flatMap(({ p, lz }) => (p?.reverseInfo ? [{ lint: lz, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
     for (const x of checkFcrdns(view, reverses)) {
       // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
@@ -300,7 +312,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
       else unowned.push(...one);
     }
     return { found, silenced: quiet, unowned };
-  };
+  }
 
   const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
   const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
@@ -315,12 +327,15 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
   //    names with it; the zones that lose it are built and linted again, so
   //    what is certified is what is served (a few rounds at most: each one
   //    only removes synthesizers).
-  let round: ReturnType<typeof lintRound>;
+  let round: Round;
   let kept: LoadedZone[] = [];
   for (let n = 0; ; n++) {
     built.clear();
-    pending.forEach((p, i) => { p.problems = [...before.get(p)!, ...build(p, i)]; });
-    round = lintRound(pending.filter((p) => built.has(p)).map((p) => ({ p, lz: lintZoneOf(p) })));
+    for (const [i, p] of pending.entries()) {
+      p.problems = [...before.get(p)!, ...build(p, i)];
+      yield;
+    }
+    round = yield* lintRound(pending.filter((p) => built.has(p)).map((p) => ({ p, lz: lintZoneOf(p) })));
     for (const p of pending) p.problems.push(...round.found.get(p)!);
     // On reload, the zones that fail keep serving their last good copy: the
     // fresh zones are certified again over exactly the set that will be
@@ -332,7 +347,7 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
         const fresh = pending.filter(servable(gone));
         const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         kept = opts.previous.zones.filter((z) => gone.has(z.file) && !freshKeys.has(nameKey(z.zone.origin)));
-        const b = lintRound([
+        const b = yield* lintRound([
           ...fresh.map((p) => ({ p, lz: lintZoneOf(p) })),
           ...kept.map((z) => ({ lz: { origin: z.zone.origin, zone: z.zone, model: z.model, reverse: z.reverse, mtaStsPolicy: z.artifacts.mtaStsPolicy } })),
         ]);
@@ -370,6 +385,9 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
     if ('zone' in made) zones.push(made.zone); else problems.push(made.problem);
   }
   const catalog = new Catalog([...zones, ...kept].map((z) => z.zone));
+  // Every position a finding needs has been asked for: the parsed YAML can go (a kept zone's lint parses again if it must).
+  for (const m of models) m.model.release();
+  for (const z of kept) z.model.release();
   const order = new Map(sortProblems(silenced.map((x) => x.problem)).map((x, i) => [x, i]));
   return { catalog, zones, kept, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };
 }

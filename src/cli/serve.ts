@@ -175,14 +175,18 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     // a few ms, so answers go on from the current snapshot meanwhile; the new one replaces it in one
     // reference (setCatalog) when it is whole.
     const next = await loadZonesInSlices(dirs, { previous: loaded, serials: state.seen, catalogZone });
-    logLoad(log, next, loaded);
-    const before = loaded.zones;
+    const previous = loaded;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
     record(next);
     running.setCatalog(loaded.catalog);
+    // What follows is the log and the notifications: each its own turn of the event loop, between answers.
+    await turn();
+    logLoad(log, next, previous);
+    await turn();
     metrics?.reloaded(next.kept.length ? 'partial' : 'ok');
-    logReload(log, before, next, performance.now() - r0);
-    notifier?.loaded(before, loaded.zones);
+    logReload(log, previous.zones, next, performance.now() - r0);
+    await turn();
+    notifier?.loaded(previous.zones, loaded.zones);
     watcher?.watch(watchTargets(dirs, loaded));
   };
   if (values.watch) {
@@ -192,6 +196,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   reloads.start();
   return -1; // keep running
 }
+
+const turn = () => new Promise<void>((ok) => setImmediate(ok));
 
 /** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
 const STOP_GRACE_MS = 5000;

@@ -196,6 +196,8 @@ function parseGeneric(tokens: string[]): RdataPart[] {
 }
 
 export function wireOf(parts: RdataPart[]): Buffer {
+  // One piece of bytes (A, AAAA, TXT...) is its own wire form: shared, not copied (the RDATA is never written to).
+  if (parts.length === 1 && Buffer.isBuffer(parts[0])) return parts[0];
   return Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : nameToWire(p.name))));
 }
 

@@ -10,8 +10,12 @@ import { PUBLISH_LIMIT, type NameSynthesizer, type RRset } from '../wire/rrset.j
 
 export { PUBLISH_LIMIT };
 
+/** The children of every node that has none: most nodes are leaves, and a map each was a good part of a zone's memory. */
+const NO_CHILDREN: ReadonlyMap<string, ZoneNode> = new Map();
+
 export class ZoneNode {
-  readonly children = new Map<string, ZoneNode>();
+  /** Set only while Zone.build makes the trie; read-only from then on. */
+  children: ReadonlyMap<string, ZoneNode> = NO_CHILDREN;
   readonly rrsets = new Map<number, RRset>();
   /** True where an NS RRset below the apex makes a zone cut (RFC 1034 §4.2.1). */
   cut = false;
@@ -65,8 +69,10 @@ export class Zone {
         const label = owner[i]!;
         let next = node.children.get(label);
         if (!next) {
-          next = new ZoneNode(owner.slice(i));
-          node.children.set(label, next);
+          next = new ZoneNode(i === 0 ? owner : owner.slice(i));
+          const children = node.children === NO_CHILDREN ? new Map<string, ZoneNode>() : node.children as Map<string, ZoneNode>;
+          children.set(label, next);
+          node.children = children;
         }
         node = next;
       }

@@ -133,6 +133,7 @@ export class Journals {
       if (j) this.drop(key, text, `serial ${z.serial} is not greater than ${was.serial}`);
       return;
     }
+    const t0 = performance.now();
     const base: ZoneJournal = j && j.serial === was.serial && j.digest === was.digest ? j : { zone: text, serial: was.serial, digest: was.digest, changes: [] };
     const { removed, added } = recordChanges(was.zone, z.zone);
     // RFC 1995 §4: the SOAs frame each change; the others are deleted and added.
@@ -143,7 +144,7 @@ export class Journals {
     const next: ZoneJournal = { zone: text, serial: z.serial, digest: z.digest, changes: [...base.changes, { change, at, text: JSON.stringify(stored) }] };
     this.trim(next);
     this.zones.set(key, next);
-    this.log.debug({ zone: text, from: was.serial, to: z.serial, removed: change.removed.length, added: change.added.length, changes: next.changes.length }, 'IXFR journal: change recorded');
+    this.log.debug({ zone: text, from: was.serial, to: z.serial, removed: change.removed.length, added: change.added.length, changes: next.changes.length, ms: Math.round(performance.now() - t0) }, 'IXFR journal: change recorded');
     this.write(next);
   }
 

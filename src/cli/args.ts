@@ -28,7 +28,7 @@ export const VERBS: readonly Verb[] = [
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
-             [--catalog NAME]
+             [--catalog NAME] [--ixfr-journal-max-size BYTES] [--ixfr-journal-max-age DURATION]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
@@ -46,6 +46,9 @@ export const VERBS: readonly Verb[] = [
   --catalog serves a catalog zone NAME (RFC 9432 version 2, e.g.
   catalog.invalid.) listing every zone served, for secondaries that consume
   catalogs; it is transferred and notified like any zone.
+  IXFR (RFC 1995) is answered from a journal of each zone's changes in the
+  state directory, at most --ixfr-journal-max-size (default 4M; 0: none) and
+  --ixfr-journal-max-age (default 7d) per zone; beyond, the whole zone.
   --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
   /health (200 while serving); nothing listens for them unless given.`,
     options: {
@@ -65,6 +68,8 @@ export const VERBS: readonly Verb[] = [
       'state-dir': { type: 'string' },
       watch: { type: 'boolean' },
       catalog: { type: 'string' },
+      'ixfr-journal-max-size': { type: 'string' },
+      'ixfr-journal-max-age': { type: 'string' },
     },
   },
   {

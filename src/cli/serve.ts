@@ -19,6 +19,8 @@ import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
 import { watchTargets, ZoneWatcher } from '../server/watch.js';
 import { Notifier } from '../server/notify.js';
+import { DEFAULT_JOURNAL_LIMITS, Journals, type JournalLimits } from '../server/journal.js';
+import { parseDuration } from '../util/ttl.js';
 import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
 /** A command-line mistake: one line on stderr, exit 2. */
@@ -76,6 +78,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
   const catalogZone = catalogName(values.catalog as string | undefined);
+  const journalLimits = journalSettings(values);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
@@ -141,12 +144,15 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     return 1;
   }
   record(loaded);
+  const journals = new Journals(stateDir, journalLimits, log);
+  journals.started(loaded.zones);
   server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
     metrics,
     keys: xfr.keys,
     transfer: xfr.transfer,
+    journal: journals.lookup,
     chaos: {
       version: values['hide-version'] ? false : `mailns ${version}`,
       identity: values['hide-version'] ? false : ((values.identity as string | undefined) ?? hostname()),
@@ -178,6 +184,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     const previous = loaded;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
     record(next);
+    journals.loaded(before, loaded.zones);
     running.setCatalog(loaded.catalog);
     // What follows is the log and the notifications: each its own turn of the event loop, between answers.
     await turn();
@@ -209,6 +216,24 @@ function catalogName(text: string | undefined): Name | undefined {
   try { name = lowerName(parseZoneName(text)); } catch (e) { throw new UsageError(`--catalog ${text}: ${(e as Error).message}`); }
   if (!name.length) throw new UsageError(`--catalog ${text}: the root cannot be a catalog; e.g. catalog.invalid.`);
   return name;
+}
+
+/** --ixfr-journal-max-size BYTES (or with a suffix: 512k, 4M, 1G; powers of 1024) and --ixfr-journal-max-age DURATION (7d, 12h). */
+function journalSettings(values: Record<string, unknown>): JournalLimits {
+  const limits = { ...DEFAULT_JOURNAL_LIMITS };
+  const size = values['ixfr-journal-max-size'] as string | undefined;
+  if (size !== undefined) {
+    const m = /^(\d+)\s*(?:([kmg])(?:i?b)?|b)?$/i.exec(size.trim());
+    if (!m) throw new UsageError(`--ixfr-journal-max-size ${size}: expected octets, or a number with k, M or G (e.g. 4M)`);
+    limits.maxBytes = Number(m[1]) * 1024 ** (m[2] ? 'kmg'.indexOf(m[2].toLowerCase()) + 1 : 0);
+  }
+  const age = values['ixfr-journal-max-age'] as string | undefined;
+  if (age !== undefined) {
+    const seconds = parseDuration(age);
+    if (seconds === undefined) throw new UsageError(`--ixfr-journal-max-age ${age}: expected seconds or a duration such as 7d, 12h, 1w`);
+    limits.maxAgeMs = seconds * 1000;
+  }
+  return limits;
 }
 
 function positive(v: unknown, flag: string): number {

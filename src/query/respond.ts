@@ -15,7 +15,9 @@ import { ResponseCache } from './cache.js';
 import { appendRR, RCODE_NOTAUTH, signMessage, timeOther, tsigSize, unsignedError, verifyRequest, type Keyring, type TsigKey } from '../wire/tsig.js';
 import { nameKey, nameToText } from '../util/name.js';
 import type { TransferPolicy } from '../zone/zone.js';
-import { axfrMessages, transferAllowed, type AxfrStats } from './transfer.js';
+import { axfrMessages, MAX_MESSAGE, transferAllowed, xfrMessages, type AxfrStats } from './transfer.js';
+import { clientSerial, ixfrDatagram, ixfrPlan, ixfrRecords, type JournalLookup } from './ixfr.js';
+import type { Zone } from '../zone/zone.js';
 
 /**
  * RFC 8945 §5.3.1: each message of a transfer signed, the first chained to
@@ -48,6 +50,8 @@ export interface ResponderOptions {
   keys?: Keyring;
   /** Who may transfer a zone whose file has no `transfer:` (none by default). */
   transfer?: TransferPolicy;
+  /** The changes of each zone, for IXFR (RFC 1995); without it every IXFR gets the whole zone. */
+  journal?: JournalLookup;
 }
 
 /** Where a query came from, and when (TSIG's clock, in seconds). */
@@ -60,6 +64,10 @@ export interface RequestContext {
 export interface TransferStream {
   zone: string;
   key?: string;
+  /** AXFR; IXFR (incremental, from serial `from`); or an IXFR answered with the whole zone (RFC 1995 §4), and why. */
+  kind: 'AXFR' | 'IXFR' | 'AXFR-style IXFR';
+  from?: number;
+  why?: string;
   /** Every message after the first. */
   rest: Iterator<Buffer>;
   stats: AxfrStats;
@@ -77,12 +85,19 @@ export interface Reply {
   bytes: Buffer;
   rcode: number;
   /** For the query log. */
-  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached' | 'transfer' | 'tsig-error';
+  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached' | 'transfer' | 'tsig-error' | IxfrOutcome;
   /** For a transfer (AXFR over TCP): the rest of the messages. */
   transfer?: TransferStream;
   /** Why a transfer was refused or a TSIG failed, for the log. */
   why?: string;
 }
+
+/**
+ * How an IXFR was answered: incremental; in full (RFC 1995 §4); our SOA
+ * alone because the client is current, or because the changes do not fit
+ * in a datagram (RFC 1995 §2: the client asks again over TCP).
+ */
+export type IxfrOutcome = 'ixfr' | 'ixfr-full' | 'ixfr-current' | 'ixfr-use-tcp';
 
 /** A verified TSIG: the reply is signed with it. */
 interface Signer { key: TsigKey; mac: Buffer; originalId: number; now: number }
@@ -172,12 +187,12 @@ export class Responder {
   }
 
   /**
-   * AXFR (RFC 5936), and IXFR answered with the whole zone (RFC 1995 §4),
-   * over TCP, for the apex of a zone we serve, to clients its policy allows.
+   * AXFR (RFC 5936) over TCP, and IXFR (RFC 1995) over TCP and UDP, for the
+   * apex of a zone we serve, to clients its policy allows.
    */
   private transfer(q: DecodedQuery, catalog: Catalog, transport: Transport, ctx: RequestContext, signer: Signer | undefined): Reply {
-    // RFC 5936 §4.2 leaves AXFR over UDP undefined: NOTIMP, as NSD. IXFR over UDP (RFC 1995 §2) is not offered yet.
-    if (transport === 'udp') return this.bare(q.id, q.flags, q.qtype === TYPE.AXFR ? RCODE.NOTIMP : RCODE.REFUSED, q, q.edns, transport);
+    // RFC 5936 §4.2 leaves AXFR over UDP undefined: NOTIMP, as NSD.
+    if (transport === 'udp' && q.qtype === TYPE.AXFR) return this.bare(q.id, q.flags, RCODE.NOTIMP, q, q.edns, transport);
     const lname = lowerName(q.qname);
     const zone = catalog.findZone(lname);
     const zoneText = nameToText(lname);
@@ -191,13 +206,33 @@ export class Responder {
       const why = `${tooMany.map((s) => `${s.size()} ${s.description}`).join(', ')}: more than a transfer lists, so a secondary would answer NXDOMAIN for them`;
       return { ...this.refused(q, transport, EDE_OTHER, 'generic names too many to transfer'), why };
     }
+    const reserve = signer ? tsigSize(signer.key) : 0;
     const stats: AxfrStats = { messages: 0, records: 0 };
-    const messages = axfrMessages(zone, q, signer ? tsigSize(signer.key) : 0, stats);
+    const stream = { zone: zoneText, key, stats };
+    if (q.qtype === TYPE.AXFR) return this.stream(axfrMessages(zone, q, reserve, stats), signer, { ...stream, kind: 'AXFR' });
+    const plan = ixfrPlan(zone, clientSerial(q, zone), this.opts.journal?.(zone));
+    if (plan.kind === 'current') return this.soaAlone(q, zone, transport, 'ixfr-current');
+    if (transport === 'udp') {
+      // RFC 1995 §2: the changes if they fit in one datagram, else our SOA alone, and the client asks over TCP.
+      const one = plan.kind === 'incremental' ? ixfrDatagram(zone, plan.changes, q, this.limit(q.edns, transport)) : undefined;
+      return one ? { bytes: one, rcode: RCODE.NOERROR, outcome: 'ixfr' } : this.soaAlone(q, zone, transport, 'ixfr-use-tcp');
+    }
+    if (plan.kind === 'incremental') return this.stream(xfrMessages(ixfrRecords(zone, plan.changes), q, MAX_MESSAGE - reserve, stats), signer, { ...stream, kind: 'IXFR', from: plan.from }, 'ixfr');
+    return this.stream(axfrMessages(zone, q, reserve, stats), signer, { ...stream, kind: 'AXFR-style IXFR', why: plan.why }, 'ixfr-full');
+  }
+
+  /** A transfer's messages, each signed as it is made (RFC 8945 §5.3.1): the first in the reply, the rest for the transport. */
+  private stream(messages: Iterator<Buffer>, signer: Signer | undefined, t: Omit<TransferStream, 'rest'>, outcome: Reply['outcome'] = 'transfer'): Reply {
     const sign = signingChain(signer);
     const first = messages.next();
     if (first.done) throw new Error('a transfer without messages');
     const rest: Iterator<Buffer> = { next: () => { const r = messages.next(); return r.done ? r : { done: false, value: sign(r.value) }; } };
-    return { bytes: sign(first.value), rcode: RCODE.NOERROR, outcome: 'transfer', transfer: { zone: zoneText, key, rest, stats } };
+    return { bytes: sign(first.value), rcode: RCODE.NOERROR, outcome, transfer: { ...t, rest } };
+  }
+
+  /** The zone's SOA as the only answer (RFC 1995 §2, §4). */
+  private soaAlone(q: DecodedQuery, zone: Zone, transport: Transport, outcome: IxfrOutcome): Reply {
+    return this.sections(q, transport, true, RCODE.NOERROR, [{ owner: zone.origin, rrset: zone.soa }], [], [], outcome);
   }
 
   /** REFUSED with an extended error (RFC 8914) when the query has EDNS to carry it. */

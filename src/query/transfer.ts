@@ -1,19 +1,18 @@
 /**
- * Zone transfers out (RFC 5936): who may transfer a zone, and the AXFR
- * messages of a zone, made one at a time from the snapshot's published
- * records (what `export` prints), so the transport can send each and let
- * other queries be answered in between.
+ * Zone transfers out (RFC 5936): who may transfer a zone, and the messages
+ * of a transfer, made one at a time, so the transport can send each and let
+ * other queries be answered in between: AXFR from the snapshot's published
+ * records (what `export` prints), IXFR (src/query/ixfr.ts) from a journal.
  */
 import { AddressList, parseCidr, type Cidr } from '../wire/address.js';
 import { FLAG, TYPE } from '../wire/constants.js';
 import type { DecodedQuery } from '../wire/decode.js';
-import type { Rdata } from '../wire/rdata.js';
-import type { RRset } from '../wire/rrset.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
+import type { RR } from '../zone/diff.js';
 import type { TransferPolicy, Zone } from '../zone/zone.js';
 
 /** RFC 1035 §4.2.2: a TCP message is at most 65535 octets. */
-const MAX_MESSAGE = 65535;
+export const MAX_MESSAGE = 65535;
 /**
  * Records per message stop here: a message takes about 2 ms to make at this
  * size (7 ms at 64 KiB), the longest the event loop waits on a transfer.
@@ -49,21 +48,28 @@ export function transferAllowed(policy: TransferPolicy, peer: string, key: strin
 export interface AxfrStats { messages: number; records: number }
 
 /**
- * The AXFR reply to `q` for `zone`, one message per step (RFC 5936 §2.2):
- * the SOA first and last, every published record between, as many records
- * per message as fit in `MAX_MESSAGE - reserve` octets (room for the
- * TSIG), names compressed within each message. The question is in the
- * first message only (§2.2.1); each carries our OPT when the query had one.
- * The query's type (AXFR, or IXFR answered in full, RFC 1995 §4) is echoed.
+ * The AXFR reply to `q` for `zone` (RFC 5936 §2.2): the SOA first and last,
+ * every published record between; `reserve` octets of each message are kept
+ * for the TSIG. The query's type (AXFR, or IXFR answered in full, RFC 1995
+ * §4) is echoed.
  */
-export function* axfrMessages(zone: Zone, q: DecodedQuery, reserve: number, stats: AxfrStats = { messages: 0, records: 0 }): Generator<Buffer, void, void> {
+export function axfrMessages(zone: Zone, q: DecodedQuery, reserve: number, stats: AxfrStats = { messages: 0, records: 0 }): Generator<Buffer, void, void> {
+  return xfrMessages(recordsOf(zone), q, MAX_MESSAGE - reserve, stats);
+}
+
+/**
+ * The messages of a transfer carrying `records` in order, one per step:
+ * as many records per message as fit in `limit` octets (the OPT included,
+ * the TSIG not), names compressed within each message. The question is in
+ * the first message only (RFC 5936 §2.2.1); each carries our OPT when the
+ * query had one.
+ */
+export function* xfrMessages(records: Iterator<RR>, q: DecodedQuery, limit: number, stats: AxfrStats = { messages: 0, records: 0 }): Generator<Buffer, void, void> {
   const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
-  const records = recordsOf(zone);
   let next = records.next();
   let first = true;
   while (first || !next.done) {
-    const limit = MAX_MESSAGE - reserve - (q.edns ? OPT_SIZE : 0);
-    w.reset(limit);
+    w.reset(limit - (q.edns ? OPT_SIZE : 0));
     // RFC 5936 §2.2.1: ID copied, QR and AA set, opcode and RD copied, RA clear.
     w.u16(q.id);
     w.u16(FLAG.QR | FLAG.AA | (q.flags & 0x7800) | (q.flags & FLAG.RD) | (q.flags & FLAG.CD));
@@ -73,9 +79,9 @@ export function* axfrMessages(zone: Zone, q: DecodedQuery, reserve: number, stat
     let n = 0;
     while (!next.done) {
       const m = w.mark();
-      const [rs, rd] = next.value;
+      const { rrset: rs, rdata } = next.value;
       try {
-        w.rr(rs.owner, rs.type, rs.klass, rs.ttl, rd, rs.compress);
+        w.rr(rs.owner, rs.type, rs.klass, rs.ttl, rdata, rs.compress);
       } catch (e) {
         if (!(e instanceof Overflow)) throw e;
         w.rollback(m);
@@ -100,12 +106,12 @@ export function* axfrMessages(zone: Zone, q: DecodedQuery, reserve: number, stat
 }
 
 /** Every record in transfer order: the SOA, the published RRsets (their SOA left out), the SOA again. */
-function* recordsOf(zone: Zone): Generator<[RRset, Rdata]> {
-  const soa = zone.soa;
-  yield [soa, soa.rdatas[0]!];
+function* recordsOf(zone: Zone): Generator<RR> {
+  const soa: RR = { rrset: zone.soa, rdata: zone.soa.rdatas[0]! };
+  yield soa;
   for (const rs of zone.published()) {
-    if (rs === soa) continue;
-    for (const rd of rs.rdatas) yield [rs, rd];
+    if (rs === zone.soa) continue;
+    for (const rdata of rs.rdatas) yield { rrset: rs, rdata };
   }
-  yield [soa, soa.rdatas[0]!];
+  yield soa;
 }

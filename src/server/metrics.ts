@@ -21,6 +21,11 @@ const KNOWN_TYPES = new Set<number>(Object.values(TYPE));
 const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([k, v]) => [v, k]));
 const rcodeName = (r: number) => RCODE_NAMES.get(r) ?? String(r & 0xf);
 
+/** The responder's outcome of a transfer request → the `outcome` label; anything else is `refused`. */
+const TRANSFER_OUTCOMES: Partial<Record<string, string>> = {
+  transfer: 'started', ixfr: 'incremental', 'ixfr-full': 'full', 'ixfr-current': 'up-to-date', 'ixfr-use-tcp': 'use-tcp', 'tsig-error': 'tsig-error',
+};
+
 export type ReloadOutcome = 'ok' | 'partial' | 'failed';
 
 export class ServerMetrics {
@@ -47,7 +52,7 @@ export class ServerMetrics {
     this.unanswered = new Counter({ name: 'mailns_unanswered_total', help: 'Messages that got no response (not a query, or dropped)', labelNames: ['transport'], registers });
     this.reloads = new Counter({ name: 'mailns_reloads_total', help: 'Reloads, by outcome: ok, partial (some files kept their last good copy), failed', labelNames: ['outcome'], registers });
     for (const o of ['ok', 'partial', 'failed'] as const) this.reloads.labels(o).inc(0);
-    this.transfers = new Counter({ name: 'mailns_transfers_total', help: 'Zone transfer requests (AXFR, IXFR over TCP), by zone, kind and outcome: started, refused (not allowed, or not transferable), tsig-error', labelNames: ['zone', 'kind', 'outcome'], registers });
+    this.transfers = new Counter({ name: 'mailns_transfers_total', help: 'Zone transfer requests (AXFR over TCP, IXFR over TCP and UDP), by zone, kind and outcome: started (AXFR), incremental, full (IXFR answered with the whole zone), up-to-date, use-tcp (IXFR over UDP too large for a datagram), refused (not allowed, or not transferable), tsig-error', labelNames: ['zone', 'kind', 'outcome'], registers });
     this.notifies = new Counter({ name: 'mailns_notify_total', help: 'NOTIFY messages sent to secondaries, by how they ended: acknowledged, error (an error rcode), given-up (no reply)', labelNames: ['outcome'], registers });
     for (const o of ['acknowledged', 'error', 'given-up'] as const) this.notifies.labels(o).inc(0);
     // prom-client calls collect() with the metric as `this`.
@@ -73,7 +78,7 @@ export class ServerMetrics {
    */
   private transfer(qtype: number, reply: { rcode: number; outcome?: string }, qname: Name | undefined): void {
     const zone = qname && this.catalog?.zones.find((z) => z.origin.length === qname.length && z.origin.every((l, i) => l === qname[i]!.toLowerCase()));
-    const outcome = reply.outcome === 'transfer' ? 'started' : reply.outcome === 'tsig-error' ? 'tsig-error' : 'refused';
+    const outcome = TRANSFER_OUTCOMES[reply.outcome ?? ''] ?? 'refused';
     this.transfers.labels(zone ? nameToText(zone.origin) : 'other', typeToText(qtype), outcome).inc();
   }
 
@@ -95,7 +100,7 @@ export class ServerMetrics {
   /** One message handled: its reply (null: nothing sent). */
   answered(transport: Transport, qtype: number | undefined, reply: { rcode: number; bytes: Buffer; outcome?: string } | null, qname?: Name): void {
     if (!reply) { this.unanswered.labels(transport).inc(); return; }
-    if ((qtype === TYPE.AXFR || qtype === TYPE.IXFR) && transport === 'tcp') this.transfer(qtype, reply, qname);
+    if ((qtype === TYPE.AXFR && transport === 'tcp') || qtype === TYPE.IXFR) this.transfer(qtype, reply, qname);
     const t = qtype === undefined ? -1 : KNOWN_TYPES.has(qtype) ? qtype : 65536;
     const key = ((t + 1) * 16 + (reply.rcode & 0xf)) * 2 + (transport === 'udp' ? 0 : 1);
     let child = this.children.get(key);

@@ -88,12 +88,13 @@ export class DnsServer {
   /** A transfer's messages to the transport, and one log line when it ends. */
   private stream(first: Buffer, t: TransferStream, peer: string): Stream {
     const t0 = performance.now();
-    this.log.info({ zone: t.zone, peer, key: t.key }, 'transfer started');
+    const what = { zone: t.zone, peer, key: t.key, kind: t.kind, from: t.from, why: t.why };
+    this.log.info(what, 'transfer started');
     return {
       first,
       rest: t.rest,
       done: (err) => {
-        const entry = { zone: t.zone, peer, key: t.key, messages: t.stats.messages, records: t.stats.records, ms: Math.round(performance.now() - t0) };
+        const entry = { ...what, messages: t.stats.messages, records: t.stats.records, ms: Math.round(performance.now() - t0) };
         if (err) this.log.warn({ ...entry, err }, 'transfer failed');
         else this.log.info(entry, 'transfer sent');
       },

@@ -104,28 +104,36 @@ export class SerialState {
     }
   }
 
-  /** Atomically: a reader (or a restart after a crash) sees the old file or the new one, whole. */
   private write(): void {
-    mkdirSync(this.dir, { recursive: true });
     const zones = Object.fromEntries([...this.zones].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const text = `${JSON.stringify({ version: VERSION, zones }, null, 1)}\n`;
-    const tmp = join(this.dir, `.${FILE}.${process.pid}.tmp`);
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, join(this.dir, FILE));
-    } catch (e) {
-      // A full disk: leave no temp file behind, and keep the last complete file.
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-    // The rename is durable only once the directory entry is (rename(2) and fsync(2) on Linux).
-    const dfd = openSync(this.dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
+    writeAtomically(this.dir, FILE, `${JSON.stringify({ version: VERSION, zones }, null, 1)}\n`);
   }
+}
+
+/**
+ * Writes `dir/file` atomically: a temporary file, fsync, rename over the
+ * file, fsync of the directory. A reader (or a restart after a crash) sees
+ * the old file or the new one, whole. Throws when it cannot (the last
+ * complete file stays).
+ */
+export function writeAtomically(dir: string, file: string, text: string): void {
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${file}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(dir, file));
+  } catch (e) {
+    // A full disk: leave no temp file behind, and keep the last complete file.
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  // The rename is durable only once the directory entry is (rename(2) and fsync(2) on Linux).
+  const dfd = openSync(dir, 'r');
+  try { fsyncSync(dfd); } finally { closeSync(dfd); }
 }

@@ -28,6 +28,8 @@ export interface DecodedQuery extends Question {
   edns?: Edns;
   /** The request's TSIG (RFC 8945), the last record of the message; checked by the responder. */
   tsig?: TsigRecord;
+  /** RFC 1995 §3: the SOA an IXFR request carries in its authority section, the client's copy (owner as written). */
+  clientSoa?: { owner: string[]; serial: number };
 }
 
 export type Decoded =
@@ -106,6 +108,7 @@ export function decodeQuery(b: Buffer): Decoded {
   let question: Question | undefined;
   let edns: Edns | undefined;
   let tsig: TsigRecord | undefined;
+  let clientSoa: DecodedQuery['clientSoa'];
   const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, reason });
   try {
     let o = HEADER_OCTETS;
@@ -118,7 +121,12 @@ export function decodeQuery(b: Buffer): Decoded {
     }
     // Skip the other questions and the answer and authority sections; find OPT in additional.
     for (let i = 1; i < qd; i++) { o = readName(b, o).end + 4; if (o > b.length) throw new Malformed('question runs past the end'); }
-    for (let i = 0; i < an + ns; i++) o = skipRR(b, o).rdEnd;
+    for (let i = 0; i < an + ns; i++) {
+      const rr = skipRR(b, o);
+      // RFC 1035 §3.3.13: SERIAL is the first of the five 32-bit fields that end the SOA RDATA (two names, at least a root each, before them).
+      if (i >= an && rr.type === TYPE.SOA && !clientSoa && rr.rdEnd - rr.rdStart >= 22) clientSoa = { owner: rr.owner, serial: b.readUInt32BE(rr.rdEnd - 20) };
+      o = rr.rdEnd;
+    }
     for (let i = 0; i < ar; i++) {
       const rr = skipRR(b, o);
       if (rr.type === TYPE.TSIG) {
@@ -153,5 +161,5 @@ export function decodeQuery(b: Buffer): Decoded {
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
   if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
   if (question.qclass === CLASS.NONE) return fail(RCODE.FORMERR, 'class NONE in a query');
-  return { kind: 'query', query: { id, flags, opcode, edns, ...question, ...(tsig ? { tsig } : {}) } };
+  return { kind: 'query', query: { id, flags, opcode, edns, ...question, ...(tsig ? { tsig } : {}), ...(clientSoa && question.qtype === TYPE.IXFR ? { clientSoa } : {}) } };
 }

@@ -14,16 +14,23 @@
  */
 import { nameKey, nameToText, type Name } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
+import type { Rdata } from '../wire/rdata.js';
+import type { RRset } from '../wire/rrset.js';
 import { recordLine } from './export.js';
 import { compareLabels, type Zone } from './zone.js';
 
-/** One published record. `line` is what `export` prints; `key` is its identity for the comparison. */
-interface Rec {
+/** One published record: its RRset (owner, type, class, TTL) and one RDATA of it. */
+export interface RR {
+  rrset: RRset;
+  rdata: Rdata;
+}
+
+/** A record and its identity for the comparison. */
+interface Rec extends RR {
   owner: Name;
   type: number;
   ttl: number;
   wire: Buffer;
-  line: string;
   key: string;
 }
 
@@ -81,7 +88,7 @@ function records(zone: Zone): Rec[] {
         id = Buffer.from(rd.wire);
         id.writeUInt32BE(0, id.length - 20);
       }
-      out.push({ owner: rs.owner, type: rs.type, ttl: rs.ttl, wire: rd.wire, line: recordLine(rs, rd), key: `${nameKey(rs.owner)} ${rs.type} ${rs.ttl} ${id.toString('hex')}` });
+      out.push({ rrset: rs, rdata: rd, owner: rs.owner, type: rs.type, ttl: rs.ttl, wire: rd.wire, key: `${nameKey(rs.owner)} ${rs.type} ${rs.ttl} ${id.toString('hex')}` });
     }
   }
   return out;
@@ -95,7 +102,23 @@ function order(a: { rec: Rec; op: '-' | '+' }, b: { rec: Rec; op: '-' | '+' }): 
 
 function zoneDiff(zone: string, status: ZoneDiff['status'], removed: Rec[], added: Rec[]): ZoneDiff {
   const tagged = [...removed.map((rec) => ({ rec, op: '-' as const })), ...added.map((rec) => ({ rec, op: '+' as const }))].sort(order);
-  return { zone, status, added: added.length, removed: removed.length, lines: tagged.map((t) => ({ op: t.op, record: t.rec.line })) };
+  return { zone, status, added: added.length, removed: removed.length, lines: tagged.map((t) => ({ op: t.op, record: recordLine(t.rec.rrset, t.rec.rdata) })) };
+}
+
+/**
+ * The records of `before` that `after` does not have, and those it has that
+ * `before` did not, in the order each zone lists them (RFC 1995 §4 carries a
+ * zone's change as exactly these two sets). The SOA compares with its serial
+ * left out, so it is in them only when another of its fields changed.
+ */
+export function recordChanges(before: Zone, after: Zone): { removed: RR[]; added: RR[] } {
+  return changes(before, after);
+}
+
+function changes(before: Zone, after: Zone): { removed: Rec[]; added: Rec[] } {
+  const ra = records(before), rb = records(after);
+  const inA = new Set(ra.map((r) => r.key)), inB = new Set(rb.map((r) => r.key));
+  return { removed: ra.filter((r) => !inB.has(r.key)), added: rb.filter((r) => !inA.has(r.key)) };
 }
 
 /** The difference from `before` to `after`, each a set of zones with distinct origins. */
@@ -112,12 +135,11 @@ export function diffSnapshots(before: readonly Zone[], after: readonly Zone[]): 
     const text = nameToText(origin);
     if (!a) { zones.push(zoneDiff(text, 'added', [], records(b!))); continue; }
     if (!b) { zones.push(zoneDiff(text, 'removed', records(a), [])); continue; }
-    const ra = records(a), rb = records(b);
-    const inA = new Set(ra.map((r) => r.key)), inB = new Set(rb.map((r) => r.key));
-    const removed = ra.filter((r) => !inB.has(r.key));
-    const added = rb.filter((r) => !inA.has(r.key));
-    const sa = ra.find((r) => r.type === TYPE.SOA), sb = rb.find((r) => r.type === TYPE.SOA);
-    const serial = sa && sb && sa.key === sb.key && serialOf(sa.wire) !== serialOf(sb.wire) ? { old: serialOf(sa.wire), new: serialOf(sb.wire) } : undefined;
+    const { removed, added } = changes(a, b);
+    // RFC 1035 §3.3.13: the serial is the first of the SOA's five trailing fields; the SOA itself is in the changes only when another field moved.
+    const soaMoved = added.some((r) => r.type === TYPE.SOA);
+    const [sa, sb] = [serialOf(a.soa.rdatas[0]!.wire), serialOf(b.soa.rdatas[0]!.wire)];
+    const serial = !soaMoved && sa !== sb ? { old: sa, new: sb } : undefined;
     if (removed.length || added.length) zones.push({ ...zoneDiff(text, 'changed', removed, added), ...(serial ? { serial } : {}) });
     else {
       unchanged++;

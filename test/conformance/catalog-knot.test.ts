@@ -5,11 +5,11 @@
  * its YAML file is added and mailns reloads (SIGHUP: the catalog's serial
  * moves and it is notified), and drops it when the file is deleted.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { digAt, startKnot, until, type KnotInstance } from '../helpers/knot.js';
 import { findFreePort, requireTool } from '../helpers/nsd.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -18,9 +18,9 @@ const haveDig = requireTool('dig');
 
 const dir = mkdtempSync(join(tmpdir(), 'mailns-catalog-knot-'));
 const zones = join(dir, 'zones');
-const procs: { child: ChildProcess; exited: Promise<unknown> }[] = [];
+const stops: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  for (const p of procs.reverse()) { p.child.kill('SIGTERM'); await p.exited; }
+  for (const stop of stops.reverse()) await stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -28,26 +28,12 @@ const zone = (name: string) => writeFileSync(join(zones, `${name}.yaml`), `zone:
 
 /** The rcode and answer count Knot gives for the zone's SOA: NOERROR with 1 while it serves it, REFUSED once it does not. */
 const soaAt = (port: number, name: string): string => {
-  try {
-    const out = execFileSync('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=1', '+norecurse', name, 'SOA'], { encoding: 'utf8' });
-    return `${/status: (\w+)/.exec(out)?.[1]} ${/ANSWER: (\d+)/.exec(out)?.[1]}`;
-  } catch { return 'no answer'; }
+  const r = digAt(port, name, 'SOA');
+  return r.status ? `${r.status} ${r.answers}` : 'no answer';
 };
 
-/** Knot in the foreground, every path under `dir`; its database directory must exist, or knotd exits after the catalog's first transfer. */
-function knotConfig(k: string, port: number, primary: number): string {
-  return `server:
-    rundir: ${k}
-    pidfile: ${k}/knot.pid
-    listen: 127.0.0.1@${port}
-database:
-    storage: ${k}/db
-control:
-    listen: ${k}/knot.sock
-log:
-  - target: stderr
-    any: info
-remote:
+/** Knot's zones: the catalog, and a template for its members, which transfer from mailns. */
+const knotZones = (primary: number) => (k: string) => `remote:
   - id: mailns
     address: 127.0.0.1@${primary}
 acl:
@@ -68,15 +54,6 @@ zone:
     catalog-role: interpret
     catalog-template: member
 `;
-}
-
-async function until(what: () => boolean, ms = 15_000): Promise<boolean> {
-  for (const t0 = performance.now(); performance.now() - t0 < ms;) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
 
 describe.skipIf(!haveKnot || !haveDig)('the catalog with Knot as its consumer (RFC 9432)', () => {
   it('Knot serves each zone listed, adds one whose file is added and drops one whose file is deleted', async () => {
@@ -84,27 +61,22 @@ describe.skipIf(!haveKnot || !haveDig)('the catalog with Knot as its consumer (R
     zone('a.test'); zone('b.test');
     const knotPort = await findFreePort();
     const s: ServeProcess = spawnServe([zones, '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--catalog', 'catalog.invalid.', '--allow-transfer', '127.0.0.1', '--notify', `127.0.0.1@${knotPort}`]);
-    procs.push(s);
+    stops.push(async () => { s.child.kill('SIGTERM'); await s.exited; });
     await s.waitFor((l) => l.msg === 'started');
-    const k = join(dir, 'knot');
-    mkdirSync(join(k, 'db'), { recursive: true });
-    writeFileSync(join(k, 'knot.conf'), knotConfig(k, knotPort, s.port()));
-    const knot = spawn('knotd', ['-c', join(k, 'knot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    knot.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    procs.push({ child: knot, exited: new Promise((ok) => knot.once('exit', ok)) });
+    const knot: KnotInstance = await startKnot(knotZones(s.port()), { port: knotPort });
+    stops.push(() => knot.stop());
 
-    expect(await until(() => soaAt(knotPort, 'a.test.') === 'NOERROR 1' && soaAt(knotPort, 'b.test.') === 'NOERROR 1'), log).toBe(true);
+    expect(await until(() => soaAt(knotPort, 'a.test.') === 'NOERROR 1' && soaAt(knotPort, 'b.test.') === 'NOERROR 1'), knot.log()).toBe(true);
     expect(soaAt(knotPort, 'c.test.')).toBe('REFUSED 0');
 
     zone('c.test');
     s.child.kill('SIGHUP');
-    expect(await until(() => soaAt(knotPort, 'c.test.') === 'NOERROR 1'), log).toBe(true);
+    expect(await until(() => soaAt(knotPort, 'c.test.') === 'NOERROR 1'), knot.log()).toBe(true);
 
     unlinkSync(join(zones, 'a.test.yaml'));
     s.child.kill('SIGHUP');
-    expect(await until(() => soaAt(knotPort, 'a.test.') === 'REFUSED 0'), log).toBe(true);
+    expect(await until(() => soaAt(knotPort, 'a.test.') === 'REFUSED 0'), knot.log()).toBe(true);
     expect(soaAt(knotPort, 'b.test.')).toBe('NOERROR 1');
-    expect(log).toMatch(/\[c\.test\.\] zone added from catalog/);
+    expect(knot.log()).toMatch(/\[c\.test\.\] zone added from catalog/);
   }, 60_000);
 });

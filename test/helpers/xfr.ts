@@ -36,3 +36,13 @@ export function signedQuery(port: number, zone: string, type: string, opts: { tc
 export async function zoneRecords(zone: string, text: string): Promise<string[]> {
   return (await run<{ records: string[] }>({ op: 'zone', zone, text })).records;
 }
+
+/** IXFR from `serial` (dns.query.xfr), over UDP when asked: the records in the order received. */
+export function ixfr(port: number, zone: string, serial: number, opts: { udp?: boolean; key?: Key } = {}): Promise<{ records: string[]; messages: number; error?: string }> {
+  return run({ op: 'ixfr', port, zone, serial, ...opts });
+}
+
+/** The master file `text` as dnspython's zone, brought up to date by IXFR (dns.query.inbound_xfr); the zone's records after. */
+export function applyIxfr(port: number, zone: string, text: string, opts: { udpMode?: 'never' | 'try' | 'only'; key?: Key } = {}): Promise<{ records?: string[]; error?: string }> {
+  return run({ op: 'apply', port, zone, text, udp_mode: opts.udpMode ?? 'never', key: opts.key });
+}

@@ -184,12 +184,12 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     const previous = loaded;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
     record(next);
-    journals.loaded(before, loaded.zones);
     running.setCatalog(loaded.catalog);
     // What follows is the log and the notifications: each its own turn of the event loop, between answers.
     await turn();
     logLoad(log, next, previous);
-    await turn();
+    // The journal before the NOTIFYs: a secondary told of the new serial asks for its change at once.
+    await journals.loaded(previous.zones, loaded.zones);
     metrics?.reloaded(next.kept.length ? 'partial' : 'ok');
     logReload(log, previous.zones, next, performance.now() - r0);
     await turn();

@@ -5,6 +5,7 @@
  */
 import type { ZoneModel } from '../config/model.js';
 import { type Problem } from '../util/problem.js';
+import { runSteps, type Steps } from '../util/steps.js';
 import { LintContext, type LintModule, type LintView, type LintZone, type RuleInfo } from './rule.js';
 import { spfRules } from './spf.js';
 import { dmarcRules } from './dmarc.js';
@@ -27,15 +28,11 @@ export interface Silenced { problem: Problem; reason: string }
 /** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
 /** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
 export function lintZones(view: LintView): { findings: Problem[][]; silenced: Silenced[] } {
-  const steps = lintZoneSteps(view);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return runSteps(lintZoneSteps(view));
 }
 
 /** Runs every module over every zone of the view, one zone a step (a reload lints in slices, src/server/load.ts); returns findings per zone (same order) and what was silenced. */
-export function* lintZoneSteps(view: LintView): Generator<void, { findings: Problem[][]; silenced: Silenced[] }, void> {
+export function* lintZoneSteps(view: LintView): Steps<{ findings: Problem[][]; silenced: Silenced[] }> {
   const silenced: Silenced[] = [];
   const findings: Problem[][] = [];
   for (const zone of view.zones) {

@@ -15,11 +15,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { runInSlices, type Steps } from '../util/steps.js';
 import { nameKey, nameToText } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import { wireOf, type RdataPart } from '../wire/rdata.js';
 import { makeRRset } from '../wire/rrset.js';
-import { recordChanges, type RR } from '../zone/diff.js';
+import { recordChangeSteps, type RR } from '../zone/diff.js';
 import { serialGreater, serialOf } from '../zone/serial.js';
 import type { Zone } from '../zone/zone.js';
 import type { JournalLookup, ZoneChange } from '../query/ixfr.js';
@@ -96,26 +97,34 @@ export class Journals {
   }
 
   /**
-   * After a load, before its zones are served: for each zone whose serial
-   * moved, the change from the copy served until now; a zone new to this
-   * load keeps the journal it had only if that ends at its copy.
+   * After a load: for each zone whose serial moved, the change from the copy
+   * served until then; a zone new to this load keeps the journal it had only
+   * if that ends at its copy. Run in slices once the new zones are served
+   * (a change of a large zone takes a while to compare): until its change is
+   * recorded, the journal of a zone ends before the serial served, and an
+   * IXFR request gets the whole zone (src/query/ixfr.ts).
    */
-  loaded(before: readonly LoadedZone[], now: readonly LoadedZone[]): void {
+  loaded(before: readonly LoadedZone[], now: readonly LoadedZone[]): Promise<void> {
+    return runInSlices(this.loadedSteps(before, now));
+  }
+
+  private *loadedSteps(before: readonly LoadedZone[], now: readonly LoadedZone[]): Steps<void> {
     const old = new Map(before.map((z) => [nameKey(z.zone.origin), z]));
     for (const z of now) {
       const was = old.get(nameKey(z.zone.origin));
       if (was && (was.zone === z.zone || (was.serial === z.serial && was.digest === z.digest))) continue;
       try {
-        this.record(was, z);
+        yield* this.record(was, z);
       } catch (err) {
         // Nothing a journal does may stop a reload: without it, IXFR answers with the whole zone.
         this.zones.delete(nameKey(z.zone.origin));
         this.log.warn({ zone: nameToText(z.zone.origin), err }, 'IXFR journal dropped: recording the change failed');
       }
+      yield;
     }
   }
 
-  private record(was: LoadedZone | undefined, z: LoadedZone): void {
+  private *record(was: LoadedZone | undefined, z: LoadedZone): Steps<void> {
     const key = nameKey(z.zone.origin);
     const text = nameToText(z.zone.origin);
     const j = this.zones.get(key);
@@ -135,7 +144,7 @@ export class Journals {
     }
     const t0 = performance.now();
     const base: ZoneJournal = j && j.serial === was.serial && j.digest === was.digest ? j : { zone: text, serial: was.serial, digest: was.digest, changes: [] };
-    const { removed, added } = recordChanges(was.zone, z.zone);
+    const { removed, added } = yield* recordChangeSteps(was.zone, z.zone);
     // RFC 1995 §4: the SOAs frame each change; the others are deleted and added.
     const plain = (rs: RR[]) => rs.filter((r) => r.rrset.type !== TYPE.SOA).map(({ rrset, rdata }) => ({ rrset, rdata }));
     const change: ZoneChange = { oldSoa: soaOf(was.zone), newSoa: soaOf(z.zone), removed: plain(removed), added: plain(added) };

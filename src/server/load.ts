@@ -27,6 +27,7 @@ import { contentDigest, withSerial } from '../zone/serial.js';
 import { catalogZone, decideSerial } from './load-serial.js';
 import type { SerialsSeen } from './state.js';
 import { zoneFiles } from './zone-files.js';
+import { runInSlices, runSteps, type Steps } from '../util/steps.js';
 
 export interface ZoneArtifacts extends IntentArtifacts {
   /** For a reverse zone: the records the ISP must publish in its parent zone. */
@@ -113,11 +114,7 @@ const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severi
 
 /** Loads in one go (check, export, diff, the first start). */
 export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
-  const steps = loadSteps(paths, opts);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return runSteps(loadSteps(paths, opts));
 }
 
 /**
@@ -126,21 +123,12 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
  * has while the next one is built, and swaps it in one reference at the end).
  * The same steps as loadZones, so the two cannot load differently.
  */
-export async function loadZonesInSlices(paths: string[], opts: LoadOptions = {}, sliceMs = 4): Promise<LoadResult> {
-  const steps = loadSteps(paths, opts);
-  let start = performance.now();
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    if (performance.now() - start >= sliceMs) {
-      await new Promise((ok) => setImmediate(ok));
-      start = performance.now();
-    }
-  }
+export function loadZonesInSlices(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  return runInSlices(loadSteps(paths, opts));
 }
 
 /** The load, as a generator: each `yield` marks a point where the caller may pause (after a file, a zone, a lint of one zone). */
-function* loadSteps(paths: string[], opts: LoadOptions): Generator<void, LoadResult, void> {
+function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const problems: Problem[] = [];
   const silenced: Silenced[] = [];
   const failed: string[] = [];
@@ -294,7 +282,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Generator<void, LoadRes
   //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
   /** Lints the zones given (with the pending zone each belongs to, none for a last good copy kept from before). */
   type Round = { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] };
-  function* lintRound(entries: { p?: Pending; lz: LintZone }[]): Generator<void, Round, void> {
+  function* lintRound(entries: { p?: Pending; lz: LintZone }[]): Steps<Round> {
     const found = new Map<Pending, Problem[]>(pending.map((p) => [p, []]));
     const quiet: Silenced[] = [];
     const unowned: Problem[] = [];

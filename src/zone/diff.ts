@@ -18,6 +18,7 @@ import type { Rdata } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import { recordLine } from './export.js';
 import { compareLabels, type Zone } from './zone.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /** One published record: its RRset (owner, type, class, TTL) and one RDATA of it. */
 export interface RR {
@@ -78,7 +79,7 @@ export function compareNames(a: Name, b: Name): number {
 // SOA RDATA ends with five 32-bit fields (RFC 1035 §3.3.13): serial, refresh, retry, expire, minimum.
 const serialOf = (wire: Buffer) => wire.readUInt32BE(wire.length - 20);
 
-function records(zone: Zone): Rec[] {
+function* records(zone: Zone): Steps<Rec[]> {
   const out: Rec[] = [];
   // What export prints and a transfer sends: generic names included where they can be listed.
   for (const rs of zone.listed()) {
@@ -89,6 +90,7 @@ function records(zone: Zone): Rec[] {
         id.writeUInt32BE(0, id.length - 20);
       }
       out.push({ rrset: rs, rdata: rd, owner: rs.owner, type: rs.type, ttl: rs.ttl, wire: rd.wire, key: `${nameKey(rs.owner)} ${rs.type} ${rs.ttl} ${id.toString('hex')}` });
+      if (out.length % STEP_RECORDS === 0) yield;
     }
   }
   return out;
@@ -112,12 +114,25 @@ function zoneDiff(zone: string, status: ZoneDiff['status'], removed: Rec[], adde
  * left out, so it is in them only when another of its fields changed.
  */
 export function recordChanges(before: Zone, after: Zone): { removed: RR[]; added: RR[] } {
-  return changes(before, after);
+  return runSteps(changeSteps(before, after));
+}
+
+/** recordChanges in steps of a few thousand records (the journal of a reload runs it in slices). */
+export function* recordChangeSteps(before: Zone, after: Zone): Steps<{ removed: RR[]; added: RR[] }> {
+  return yield* changeSteps(before, after);
 }
 
 function changes(before: Zone, after: Zone): { removed: Rec[]; added: Rec[] } {
-  const ra = records(before), rb = records(after);
-  const inA = new Set(ra.map((r) => r.key)), inB = new Set(rb.map((r) => r.key));
+  return runSteps(changeSteps(before, after));
+}
+
+const STEP_RECORDS = 2000;
+
+function* changeSteps(before: Zone, after: Zone): Steps<{ removed: Rec[]; added: Rec[] }> {
+  const ra = yield* records(before), rb = yield* records(after);
+  const inA = new Set<string>(), inB = new Set<string>();
+  for (let i = 0; i < ra.length; i++) { inA.add(ra[i]!.key); if (i % STEP_RECORDS === 0) yield; }
+  for (let i = 0; i < rb.length; i++) { inB.add(rb[i]!.key); if (i % STEP_RECORDS === 0) yield; }
   return { removed: ra.filter((r) => !inB.has(r.key)), added: rb.filter((r) => !inA.has(r.key)) };
 }
 
@@ -133,8 +148,8 @@ export function diffSnapshots(before: readonly Zone[], after: readonly Zone[]): 
     const key = nameKey(origin);
     const a = old.get(key), b = now.get(key);
     const text = nameToText(origin);
-    if (!a) { zones.push(zoneDiff(text, 'added', [], records(b!))); continue; }
-    if (!b) { zones.push(zoneDiff(text, 'removed', records(a), [])); continue; }
+    if (!a) { zones.push(zoneDiff(text, 'added', [], runSteps(records(b!)))); continue; }
+    if (!b) { zones.push(zoneDiff(text, 'removed', runSteps(records(a)), [])); continue; }
     const { removed, added } = changes(a, b);
     // RFC 1035 §3.3.13: the serial is the first of the SOA's five trailing fields; the SOA itself is in the changes only when another field moved.
     const soaMoved = added.some((r) => r.type === TYPE.SOA);

@@ -51,12 +51,12 @@ const text = (c: ZoneChange) => ({
 });
 
 describe('the IXFR journal', () => {
-  it('records each change, keeps it in the state directory, and reads it back after a restart', () => {
+  it('records each change, keeps it in the state directory, and reads it back after a restart', async () => {
     const state = join(root, 'restart');
     const { j } = journal(state);
     j.started(V[0]!.zones);
-    j.loaded(V[0]!.zones, V[1]!.zones);
-    j.loaded(V[1]!.zones, V[2]!.zones);
+    await j.loaded(V[0]!.zones, V[1]!.zones);
+    await j.loaded(V[1]!.zones, V[2]!.zones);
     const changes = j.lookup(zoneOf(V[2]!))!;
     expect(changes.map(text)).toEqual([
       { from: '2026120700', removed: ['www.j.test.\t3600\tIN\tA\t192.0.2.1'], added: ['h0.j.test.\t3600\tIN\tA\t10.0.0.1', 'www.j.test.\t3600\tIN\tA\t192.0.2.2'] },
@@ -73,42 +73,42 @@ describe('the IXFR journal', () => {
     expect(again.lines.find((l) => l.msg === 'IXFR journal loaded')).toMatchObject({ zone: 'j.test.', changes: 2, from: 2026120700, serial: 2026120702 });
   });
 
-  it('drops the oldest changes beyond the size limit, and those older than the age limit', () => {
+  it('drops the oldest changes beyond the size limit, and those older than the age limit', async () => {
     // Each change is about 420 octets in the file (the two SOAs most of it): 1,200 hold two of the three.
     const sized = journal(join(root, 'size'), { maxBytes: 1200 });
-    sized.j.loaded(V[0]!.zones, V[1]!.zones);
-    sized.j.loaded(V[1]!.zones, V[2]!.zones);
+    sized.await j.loaded(V[0]!.zones, V[1]!.zones);
+    sized.await j.loaded(V[1]!.zones, V[2]!.zones);
     const file = join(root, 'size', 'ixfr', 'j.test.ixfr.json');
     const two = statSync(file).size;
     expect(two).toBeLessThanOrEqual(1200);
-    sized.j.loaded(V[2]!.zones, V[3]!.zones);
+    sized.await j.loaded(V[2]!.zones, V[3]!.zones);
     expect(sized.j.lookup(zoneOf(V[3]!))!.map((c) => text(c).from)).toEqual(['2026120701', '2026120702']);
     expect(statSync(file).size).toBeLessThanOrEqual(1200);
     const none = journal(join(root, 'none'), { maxBytes: 0 });
-    none.j.loaded(V[0]!.zones, V[1]!.zones);
+    none.await j.loaded(V[0]!.zones, V[1]!.zones);
     expect(none.j.lookup(zoneOf(V[1]!))).toEqual([]);
     expect(existsSync(join(root, 'none', 'ixfr', 'j.test.ixfr.json'))).toBe(false);
     const aged = journal(join(root, 'age'), { maxAgeMs: 3_600_000 });
-    aged.j.loaded(V[0]!.zones, V[1]!.zones);
+    aged.await j.loaded(V[0]!.zones, V[1]!.zones);
     aged.clock.now += 3_000_000;
-    aged.j.loaded(V[1]!.zones, V[2]!.zones);
+    aged.await j.loaded(V[1]!.zones, V[2]!.zones);
     aged.clock.now += 1_000_000;
-    aged.j.loaded(V[2]!.zones, V[3]!.zones);
+    aged.await j.loaded(V[2]!.zones, V[3]!.zones);
     expect(aged.j.lookup(zoneOf(V[3]!))!.map((c) => text(c).from)).toEqual(['2026120701', '2026120702']);
   });
 
-  it('is dropped when it ends at another copy, when the serial goes down, or when its file is damaged', () => {
+  it('is dropped when it ends at another copy, when the serial goes down, or when its file is damaged', async () => {
     const state = join(root, 'drop');
     const { j } = journal(state);
-    j.loaded(V[0]!.zones, V[1]!.zones);
+    await j.loaded(V[0]!.zones, V[1]!.zones);
     const other = journal(state);
     other.j.started(V[2]!.zones);
     expect(other.j.lookup(zoneOf(V[2]!))).toBeUndefined();
     expect(other.lines.map((l) => l.msg)).toContain('IXFR journal dropped: it ends at serial 2026120701, and serial 2026120702 is served');
     expect(existsSync(join(state, 'ixfr', 'j.test.ixfr.json'))).toBe(false);
-    j.loaded(V[1]!.zones, V[0]!.zones);
+    await j.loaded(V[1]!.zones, V[0]!.zones);
     expect(j.lookup(zoneOf(V[0]!))).toBeUndefined();
-    j.loaded(V[0]!.zones, V[1]!.zones);
+    await j.loaded(V[0]!.zones, V[1]!.zones);
     writeFileSync(join(state, 'ixfr', 'j.test.ixfr.json'), '{"version":1,"zone":"j.test.","serial":2026120701,"digest":"' + V[1]!.zones[0]!.digest + '","changes":[{"at":1}]}');
     const damaged = journal(state);
     damaged.j.started(V[1]!.zones);
@@ -120,7 +120,7 @@ describe('the IXFR journal', () => {
 describe.skipIf(!requireTool('dig'))('transfer metrics', () => {
   it('tell an incremental IXFR (TCP or UDP) from one answered in full and one answered with our SOA alone', async () => {
     const { j } = journal(join(root, 'metrics'));
-    j.loaded(V[0]!.zones, V[1]!.zones);
+    await j.loaded(V[0]!.zones, V[1]!.zones);
     const metrics = new ServerMetrics();
     const s = await serveLoaded(V[1]!, { journal: j.lookup, metrics, transfer: { allow: ['127.0.0.1'], keys: [] } });
     try {

@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { loadZones, loadZonesInSlices, type LoadResult } from '../server/load.js';
+import { loadZonesInSlices, type LoadResult } from '../server/load.js';
+import { ParsePool } from '../config/parse-pool.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
@@ -126,7 +127,9 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     if (failure) log.warn({ stateDir, err: failure }, 'state directory not writable: serials are kept in memory only, and a restart may publish lower ones');
   };
   log.debug({ paths: dirs, stateDir }, 'loading');
-  let loaded = loadZones(dirs, { serials: state.seen, catalogZone });
+  // Zone files are parsed on a worker thread, ahead of the modelling here (and on reload, off this thread).
+  const pool = new ParsePool();
+  let loaded = await loadZonesInSlices(dirs, { serials: state.seen, catalogZone, pool }, Infinity).finally(() => pool.close());
   // The catalog's name is the operator's choice: one that collides with a zone is a command-line mistake.
   const clash = loaded.problems.find((p) => p.rule === 'catalog-collision');
   if (clash) throw new UsageError(`--catalog ${values.catalog as string}: ${clash.message.replace(/: the catalog is not served$/, '')}`);
@@ -180,7 +183,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     // loader certifies the fresh zones over exactly the set that will be served. It works in slices of
     // a few ms, so answers go on from the current snapshot meanwhile; the new one replaces it in one
     // reference (setCatalog) when it is whole.
-    const next = await loadZonesInSlices(dirs, { previous: loaded, serials: state.seen, catalogZone });
+    const next = await loadZonesInSlices(dirs, { previous: loaded, serials: state.seen, catalogZone, pool }).finally(() => pool.close());
     const previous = loaded;
     loaded = { ...next, zones: [...next.zones, ...next.kept], kept: [] };
     record(next);

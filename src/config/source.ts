@@ -3,8 +3,9 @@
  * are errors). Everything after this point asks `at(path)` for file:line:col.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Pair, parseDocument, visit, YAMLMap, type Alias, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, visit, YAMLMap, type Alias, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import { type At, type Problem, problem } from '../util/problem.js';
+import { offsetAt, placeTree, type PlaceNode } from './positions.js';
 
 export type Path = readonly (string | number)[];
 
@@ -28,13 +29,22 @@ export const MAX_ZONE_FILE = 64 * 2 ** 20;
 class Refused extends Error {}
 
 export function readYaml(file: string, displayName = file): { source?: YamlSource; problems: Problem[] } {
+  const r = readParsed(file, displayName);
+  return { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
+}
+
+/** A file read and parsed, as plain data (what a worker thread hands back, src/config/parse-pool.ts). */
+export interface ReadResult { parsed?: ParsedYaml; problems: Problem[] }
+
+/** readYaml's work, to plain data: the text, its data, where each node is. */
+export function readParsed(file: string, displayName = file): ReadResult {
   const text = readRegularFile(file, MAX_ZONE_FILE);
   if (text instanceof Refused) {
     return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', `the zone file is ${text.message}`,
       'a zone file is a regular file of YAML text: remove this one from the zone directory, or point it at the real file')] };
   }
   if (text instanceof Error) return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', text.message)] };
-  return parseYaml(text, displayName);
+  return parseText(text, displayName);
 }
 
 /** What a file that is not a regular file is, for the finding ("a FIFO"). */
@@ -93,18 +103,49 @@ export function readRegularFile(path: string, limit: number): string | Error {
 }
 
 export function parseYaml(text: string, file: string): { source?: YamlSource; problems: Problem[] } {
+  const r = parseText(text, file);
+  return { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
+}
+
+/** A parsed file as plain data: its text, the data, where each node starts, and where each line does. */
+export interface ParsedYaml {
+  file: string;
+  text: string;
+  data: unknown;
+  places: PlaceNode;
+  lineStarts: number[];
+}
+
+// logLevel 'error': warnings come back as findings below, not on stderr.
+// uniqueKeys: the library compares each key with every key before it
+// (quadratic: 200,000 hosts took minutes); duplicateKeys() does it in one pass.
+const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = { uniqueKeys: false, prettyErrors: false, logLevel: 'error' };
+
+/** The YamlSource of a parsed file: at() walks its places (after release(), those of the text parsed again). */
+export function sourceOf(p: ParsedYaml): YamlSource {
+  const { file, text, data } = p;
+  let places: PlaceNode | undefined = p.places;
+  // The library's own line arithmetic, over the line starts the parse found.
   const lc = new LineCounter();
-  // logLevel 'error': warnings come back as findings below, not on stderr.
-  // uniqueKeys: the library compares each key with every key before it
-  // (quadratic: 200,000 hosts took minutes); duplicateKeys() does it in one pass.
-  const options: ParseOptions & DocumentOptions & SchemaOptions = { lineCounter: lc, uniqueKeys: false, prettyErrors: false, logLevel: 'error' };
+  lc.lineStarts = p.lineStarts;
+  const at = (path: Path, key = false): At => {
+    places ??= placeTree(parseDocument(text, OPTIONS));
+    const { line, col } = lc.linePos(offsetAt(places, path, key));
+    return { file, line, col };
+  };
+  return { file, data, at, release: () => { places = undefined; } };
+}
+
+function parseText(text: string, file: string): ReadResult {
+  const lc = new LineCounter();
+  const options = { ...OPTIONS, lineCounter: lc };
   const doc = parseDocument(text, options);
   const posAt = (offset: number): At => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
   const problems: Problem[] = [];
-  for (const e of withDuplicates(doc.errors, duplicateKeys(doc, () => parseDocument(text, { ...options, lineCounter: undefined, keepSourceTokens: true })))) {
+  for (const e of withDuplicates(doc.errors, duplicateKeys(doc, () => parseDocument(text, { ...OPTIONS, keepSourceTokens: true })))) {
     const dup = e.code === 'DUPLICATE_KEY';
     problems.push(problem(posAt(e.pos[0]), dup ? 'duplicate-key' : 'yaml-syntax', e.message.split('\n')[0]!,
       dup ? 'each key may appear once in a mapping (YAML 1.2): merge the two entries' : undefined));
@@ -119,16 +160,6 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
   // Duplicate keys leave a usable document (the last value wins); report them
   // and go on, so the rest of the file is checked in the same run.
   if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { problems };
-  // The document for at(): this one until release(), then the same text parsed
-  // again on demand (the same options give the same ranges; the line counter,
-  // a list of line starts, is kept: it is filled once).
-  let held: { doc: Document; index: WeakMap<YAMLMap, Map<string, Pair>> } | undefined = { doc, index: new WeakMap() };
-  const at = (path: Path, key = false): At => {
-    held ??= { doc: parseDocument(text, { ...options, lineCounter: undefined }), index: new WeakMap() };
-    const n = nodeAt(held.doc, path, key, held.index);
-    return n?.range ? posAt(startOf(n)) : posAt(held.doc.contents?.range?.[0] ?? 0);
-  };
-  const release = () => { held = undefined; };
   let data: unknown;
   try {
     // An alias expanding past 100 nodes is an attack on memory (the "billion laughs"), not a zone.
@@ -141,7 +172,7 @@ export function parseYaml(text: string, file: string): { source?: YamlSource; pr
       unresolved ? `define &${alias.source} before the alias, or write the value out` : 'write the values out instead of nesting aliases'));
     return { problems };
   }
-  return { source: { file, data, at, release }, problems };
+  return { parsed: { file, text, data, places: placeTree(doc), lineStarts: lc.lineStarts }, problems };
 }
 
 /** The first alias to a missing anchor, else the first alias at all. */
@@ -156,91 +187,6 @@ function badAlias(doc: Document): Alias | undefined {
     },
   });
   return missing ?? first;
-}
-
-/** Where a node starts: a block mapping written as an explicit key (`? a: 1`) has a range that starts after its first key. */
-function startOf(n: Node): number {
-  const first = isMap(n) ? (n.items[0]?.key as Node | null | undefined) : undefined;
-  const start = n.range![0];
-  return first?.range ? Math.min(start, startOf(first)) : start;
-}
-
-/** The deepest node that exists along `path` (so a missing key points at its parent). */
-function nodeAt(doc: Document, path: Path, key: boolean, index: WeakMap<YAMLMap, Map<string, Pair>>): Node | undefined {
-  let node = doc.contents as Node | null | undefined;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    if (isMap(node)) {
-      const pair = pairOf(doc, node, String(seg), index);
-      if (!pair) return node;
-      if (key && i === path.length - 1) return pair.key as Node;
-      // An explicit key without a value (`? mail`) has no value node: its key is the place.
-      node = (pair.value ?? pair.key) as Node;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (!item) return node;
-      node = item;
-    } else {
-      return node ?? undefined;
-    }
-  }
-  return node ?? undefined;
-}
-
-/** The pair of `map` whose key is `key` as the data names it (mappings of a few keys are searched, larger ones indexed). */
-function pairOf(doc: Document, map: YAMLMap, key: string, index: WeakMap<YAMLMap, Map<string, Pair>>): Pair | undefined {
-  if (map.items.length > 8) return keysOf(doc, map, index).get(key);
-  return (map.items as Pair[]).find((p) => keyText(doc, p.key as Node | null) === key);
-}
-
-/** A key as the data names it: a null key (`? `, `~:`) is "" there, a mapping or list its YAML text. */
-function keyText(doc: Document, key: Node | null): string | undefined {
-  return isScalar(key) ? (key.value === null ? '' : String(key.value)) : collectionKey(doc, key);
-}
-
-/**
- * A mapping's pairs by the text of their keys, built the first time
- * the mapping is asked (every finding and every model field asks `at()`: a
- * search of the items each time made 200,000 hosts quadratic). Keys are
- * text as in the data; the first of two equal keys is the one found.
- */
-function keysOf(doc: Document, map: YAMLMap, index: WeakMap<YAMLMap, Map<string, Pair>>): Map<string, Pair> {
-  let keys = index.get(map);
-  if (!keys) {
-    keys = new Map();
-    for (const p of map.items) {
-      if (!isPair(p)) continue;
-      const k = keyText(doc, p.key as Node | null);
-      if (k !== undefined && !keys.has(k)) keys.set(k, p as Pair);
-    }
-    index.set(map, keys);
-  }
-  return keys;
-}
-
-/**
- * The text the data has for a key that is a mapping or a list (`? {a: 1}`),
- * as the library makes it (in the document's own context, for its tags and
- * anchors: the document holds, for a moment, a mapping of that key alone);
- * undefined if there is none.
- */
-function collectionKey(doc: Document, key: Node | null): string | undefined {
-  if (!key || isAlias(key)) return undefined;
-  const contents = doc.contents;
-  const logLevel = doc.options.logLevel;
-  try {
-    const one = new YAMLMap();
-    one.items.push(new Pair(key));
-    doc.contents = one;
-    // Silent: the library warns on stderr that such keys become text.
-    doc.options.logLevel = 'silent';
-    return Object.keys(doc.toJS({ maxAliasCount: 100 }) as object)[0];
-  } catch {
-    return undefined;
-  } finally {
-    doc.contents = contents;
-    doc.options.logLevel = logLevel;
-  }
 }
 
 interface YamlFinding { code: string; pos: [number, number]; message: string }

@@ -4,9 +4,10 @@
  * tries. Returns every problem at once; a zone with an error is left out,
  * the others still load.
  */
-import { readYaml } from '../config/source.js';
+import { readYaml, sourceOf, type ReadResult, type YamlSource } from '../config/source.js';
+import type { ParsePool } from '../config/parse-pool.js';
 import { zoneValidator } from '../config/schema.js';
-import { buildModel, defaultOrigin, type ZoneModel } from '../config/model.js';
+import { buildModel, defaultOrigin, modelKept, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
 import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
 import { buildReverseZones } from '../synth/reverse/index.js';
@@ -98,23 +99,18 @@ export interface LoadOptions {
   serialFindings?: boolean;
   /** serve --catalog: the name of the catalog zone (RFC 9432) that lists every zone served; none without it. */
   catalogZone?: Name;
+  /** Files parsed on worker threads (only with loadZonesInSlices); without it, here. */
+  pool?: ParsePool;
 }
 
-/**
- * What a served zone keeps of its file's model: all that a later reload's
- * lint reads of a zone kept from before (hosts only where one was refused:
- * rule.ts asks), not the hosts and records already made into its RRsets,
- * which were a third of the memory of a loaded set.
- */
-function keptModel(m: ZoneModel): ZoneModel {
-  return { ...m, hosts: m.hosts.filter((h) => h.invalid), records: [] };
-}
+/** How many files a parse pool works ahead of the loader (their parsed data waits in memory meanwhile). */
+const PARSE_AHEAD = 16;
 
 const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
 
 /** Loads in one go (check, export, diff, the first start). */
 export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
-  return runSteps(loadSteps(paths, opts));
+  return runSteps(loadSteps(paths, { ...opts, pool: undefined }));
 }
 
 /**
@@ -123,8 +119,8 @@ export function loadZones(paths: string[], opts: LoadOptions = {}): LoadResult {
  * has while the next one is built, and swaps it in one reference at the end).
  * The same steps as loadZones, so the two cannot load differently.
  */
-export function loadZonesInSlices(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
-  return runInSlices(loadSteps(paths, opts));
+export function loadZonesInSlices(paths: string[], opts: LoadOptions = {}, sliceMs = 4): Promise<LoadResult> {
+  return runInSlices(loadSteps(paths, opts), sliceMs);
 }
 
 /** The load, as a generator: each `yield` marks a point where the caller may pause (after a file, a zone, a lint of one zone). */
@@ -152,9 +148,18 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   };
   // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
   if (files.length) zoneValidator();
-  for (const file of files) {
+  // With a parse pool the next files are parsed on a worker while this thread models the ones before.
+  const ahead: (Promise<ReadResult> | undefined)[] = [];
+  for (const [i, file] of files.entries()) {
+    let read: { source?: YamlSource; problems: Problem[] };
+    if (opts.pool) {
+      for (let j = i; j < Math.min(files.length, i + PARSE_AHEAD); j++) ahead[j] ??= opts.pool.read(files[j]!);
+      const r = (yield ahead[i]!) as ReadResult;
+      ahead[i] = undefined;
+      read = { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
+    }
     const t0 = performance.now();
-    const read = readYaml(file);
+    read ??= readYaml(file);
     const mine: Problem[] = [...read.problems];
     const built = read.source ? buildModel(read.source, defaultOrigin(file), file) : undefined;
     if (built) mine.push(...built.problems);
@@ -169,7 +174,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     synthesizeRecords(model, collector);
     const artifacts = synthesizeIntent(model, collector);
     pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 });
-    // The parsed YAML is most of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
+    // Where its nodes are is much of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
     if (!model.reverse?.length) model.release();
     yield;
   }
@@ -211,7 +216,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   }
 
   // From here on a file's hosts and records are RRsets: the models keep what the lint reads.
-  const slim = new Map(models.map((m) => [m.model, keptModel(m.model)]));
+  const slim = new Map(models.map((m) => [m.model, modelKept(m.model)]));
   for (const m of models) m.model = slim.get(m.model)!;
   for (const p of pending) p.model = slim.get(p.model)!;
 

@@ -1,0 +1,97 @@
+/**
+ * Zone files parsed on worker threads: YAML parsing is about half of
+ * loading a large set, and each file is parsed on its own, so a worker
+ * parses the next files while the loader models and synthesizes the ones
+ * before (a pipeline over two cores), and on reload the parsing is off the
+ * thread that answers queries. Results are plain data (src/config/source.ts
+ * ParsedYaml). A worker that cannot start or fails makes the pool parse on
+ * the calling thread from then on: slower, never different.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { readParsed, type ReadResult } from './source.js';
+import type { ParseReply, ParseRequest } from './parse-worker.js';
+
+interface Waiting { file: string; done: (r: ReadResult) => void }
+
+export class ParsePool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private turn = 0;
+  private broken = false;
+  /** Files parsed so far on a worker, and on the calling thread (no worker, or one that failed). */
+  readonly parsed = { worker: 0, here: 0 };
+
+  /** `size` workers (default: one fewer than the cores, at least one), started on first use. */
+  constructor(private readonly size = Math.max(1, availableParallelism() - 1)) {}
+
+  /** The file read and parsed, as readParsed(file) gives it. */
+  read(file: string): Promise<ReadResult> {
+    if (this.broken || !this.start()) return Promise.resolve(this.here(file));
+    const id = this.nextId++;
+    const w = this.workers[this.turn++ % this.workers.length]!;
+    return new Promise((done) => {
+      this.waiting.set(id, { file, done });
+      // A worker with work in hand keeps the process alive (the first load happens before any socket is open).
+      w.ref();
+      w.postMessage({ id, file } satisfies ParseRequest);
+    });
+  }
+
+  /**
+   * Stops the workers, and with them their heaps (tens of MB each: a load
+   * ends with it, so an idle server holds none); the next read() starts new
+   * ones. A request still waiting is parsed here.
+   */
+  close(): void {
+    const workers = this.workers.splice(0);
+    for (const w of workers) { w.removeAllListeners(); w.on('error', () => undefined); void w.terminate(); }
+    this.parseLeft();
+  }
+
+  private start(): boolean {
+    if (this.workers.length) return true;
+    try {
+      for (let i = 0; i < this.size; i++) {
+        const w = new Worker(new URL('./parse-worker.js', import.meta.url));
+        w.on('message', (m: ParseReply) => this.answered(m));
+        w.on('error', () => this.fail());
+        w.on('exit', () => this.fail());
+        w.unref();
+        this.workers.push(w);
+      }
+      return true;
+    } catch {
+      this.fail();
+      return false;
+    }
+  }
+
+  private answered(m: ParseReply): void {
+    const w = this.waiting.get(m.id);
+    if (!w) return;
+    this.waiting.delete(m.id);
+    if ('result' in m) this.parsed.worker++;
+    w.done('result' in m ? m.result : this.here(w.file));
+    if (!this.waiting.size) for (const x of this.workers) x.unref();
+  }
+
+  /** From now on, parse on this thread; what was sent to the workers is parsed here. */
+  private fail(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.close();
+  }
+
+  private parseLeft(): void {
+    const left = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of left) w.done(this.here(w.file));
+  }
+
+  private here(file: string): ReadResult {
+    this.parsed.here++;
+    return readParsed(file);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Files parsed on a worker thread load exactly as files parsed by the
+ * loader itself: the same zones and records, the same findings at the same
+ * places. Run with the built pool (a real worker thread) and with the pool
+ * of the sources, whose worker script does not exist next to them: it must
+ * fall back to parsing on the calling thread, not fail the load.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+type Load = typeof import('../../src/server/load.js');
+type Pool = typeof import('../../src/config/parse-pool.js');
+type Export = typeof import('../../src/zone/export.js');
+
+const built = {
+  load: await import('../../dist/src/server/load.js') as unknown as Load,
+  pool: await import('../../dist/src/config/parse-pool.js') as unknown as Pool,
+  exp: await import('../../dist/src/zone/export.js') as unknown as Export,
+};
+const sources = {
+  load: await import('../../src/server/load.js'),
+  pool: await import('../../src/config/parse-pool.js'),
+  exp: await import('../../src/zone/export.js'),
+};
+
+/** Directories that load as a set: the example zones and each fixture directory. */
+function sets(): string[] {
+  const out = ['zones'];
+  const walk = (d: string) => {
+    const entries = readdirSync(d);
+    if (entries.some((f) => f.endsWith('.yaml'))) out.push(d);
+    for (const f of entries) if (statSync(join(d, f)).isDirectory()) walk(join(d, f));
+  };
+  walk('test/fixtures');
+  return out;
+}
+
+function summary(m: typeof built, r: ReturnType<Load['loadZones']>) {
+  return {
+    zones: r.zones.map((z) => m.exp.exportZone(z.zone)),
+    problems: r.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.severity} ${p.rule} ${p.message}`),
+    failed: r.failed,
+  };
+}
+
+describe('the parse pool', () => {
+  const pools: { close(): void }[] = [];
+  afterAll(() => { for (const p of pools) p.close(); });
+
+  for (const [name, m] of [['built, with a worker thread', built], ['from the sources, falling back to this thread', sources]] as const) {
+    it(`${name}: every set loads as the loader alone loads it`, async () => {
+      const pool = new m.pool.ParsePool(2);
+      pools.push(pool);
+      let compared = 0;
+      for (const dir of sets()) {
+        const now = new Date('2026-12-07T00:00:00Z');
+        const alone = summary(m as typeof built, m.load.loadZones([dir], { now }));
+        const pooled = summary(m as typeof built, await m.load.loadZonesInSlices([dir], { now, pool }, Infinity));
+        expect(pooled, dir).toEqual(alone);
+        compared += alone.zones.length + alone.problems.length;
+        pool.close();
+      }
+      expect(compared).toBeGreaterThan(50);
+      // Which thread parsed: the built pool's worker, the sources' calling thread.
+      if (m === built) expect(pool.parsed).toMatchObject({ here: 0 });
+      else expect(pool.parsed).toMatchObject({ worker: 0 });
+      expect(pool.parsed.worker + pool.parsed.here).toBeGreaterThan(15);
+    });
+  }
+});

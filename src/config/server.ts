@@ -143,12 +143,15 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
   }
   // The keys, for the key names below: every file read (each key file's own mistakes at their own place).
   const keys = new Map<string, string>();
+  // A key file that cannot be read leaves its keys unknown: the names are not judged then (one finding, not a cascade).
+  let allRead = true;
   for (const [f, i] of strings(data['tsig-keys'])) {
     const path = resolvePath(f);
     const unreadable = unreadableFile(path);
-    if (unreadable) { add(['tsig-keys', i], 'tsig-key', `tsig-keys "${f}": ${unreadable}`, 'give the path of a key file (mailns tsig keygen NAME writes one), relative to this file'); continue; }
+    if (unreadable) { allRead = false; add(['tsig-keys', i], 'tsig-key', `tsig-keys "${f}": ${unreadable}`, 'give the path of a key file (mailns tsig keygen NAME writes one), relative to this file'); continue; }
     const r = readKeyFile(path);
     problems.push(...r.problems);
+    if (r.problems.some((p) => p.severity === 'error')) allRead = false;
     for (const k of r.keys) {
       const name = nameKey(k.name);
       if (keys.has(name)) add(['tsig-keys', i], 'tsig-key', `the key ${name} of ${f} is also in ${keys.get(name)}`, 'each key name once: remove one of them');
@@ -165,9 +168,9 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
       add(path, 'name', `key "${text}": ${(e as Error).message}`, NAME_HINT);
       return;
     }
-    if (keys.has(name)) return;
+    if (keys.has(name) || !allRead) return;
     const meant = closest(name, keys.keys());
-    const known = keys.size ? `the keys of tsig-keys: ${[...keys.keys()].join(', ')}` : 'tsig-keys: gives no key file that could be read: add the file that holds it';
+    const known = keys.size ? `the keys of tsig-keys: ${[...keys.keys()].join(', ')}` : 'add the key file that holds it to tsig-keys:';
     add(path, 'tsig-key-unknown', `key "${text}" is in none of the tsig-keys files`, meant ? `did you mean "${meant}"? ${known}` : known);
   };
   for (const [k, i] of strings(isObj(data.transfer) ? data.transfer.keys : undefined)) keyName(['transfer', 'keys', i], k);

@@ -92,7 +92,9 @@ export function readServerConfig(file: string): ServerConfig {
   // A value of the wrong pattern gets the precise finding of the checks below, not "must match pattern".
   const errors = v(data) ? [] : (v.errors ?? []).filter((e) => e.keyword !== 'pattern');
   problems.push(...schemaProblems(src, errors));
-  const ok = (path: readonly string[]) => !refused(path, errors);
+  const bad = semanticChecks(src, data, resolvePath, problems);
+  // A key with a finding at or below it stands for no flag value.
+  const ok = (path: readonly string[]) => !refused(path, errors) && !bad.some((b) => path.every((k, i) => b[i] === k));
   const values: FlagValues = {};
   for (const { key, flag, path } of CONFIG_FLAGS) {
     const value = valueAt(data, key);
@@ -102,7 +104,6 @@ export function readServerConfig(file: string): ServerConfig {
     else values[flag] = path ? resolvePath(String(value)) : String(value);
   }
   const zones = Array.isArray(data.zones) && ok(['zones']) ? data.zones.map((z) => resolvePath(String(z))) : [resolvePath('zones')];
-  semanticChecks(src, data, resolvePath, problems);
   return { file, values, zones, problems: sortProblems(problems), at: src.at };
 }
 
@@ -123,9 +124,10 @@ function valueAt(data: Record<string, unknown>, key: readonly string[]): unknown
 
 const strings = (v: unknown): [string, number][] => (Array.isArray(v) ? v.flatMap((x, i): [string, number][] => (typeof x === 'string' ? [[x, i]] : [])) : []);
 
-/** What the schema cannot say: addresses and ports, CIDRs, the catalog's name, key files that read, key names that exist. */
-function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolvePath: (p: string) => string, problems: Problem[]): void {
-  const add = (path: Path, rule: string, message: string, hint?: string) => problems.push(problem(src.at(path), rule, message, hint));
+/** What the schema cannot say: addresses and ports, CIDRs, the catalog's name, key files that read, key names that exist; returns the paths found wrong. */
+function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolvePath: (p: string) => string, problems: Problem[]): Path[] {
+  const bad: Path[] = [];
+  const add = (path: Path, rule: string, message: string, hint?: string) => { bad.push(path); problems.push(problem(src.at(path), rule, message, hint)); };
   for (const [s, i] of strings(data.listen)) {
     const r = parseSocket(s, 53);
     if ('error' in r) add(['listen', i], 'listen', `listen "${s}": ${r.error}`, 'write ADDRESS:PORT, e.g. 0.0.0.0:53, or [::]:53 for IPv6');
@@ -151,7 +153,7 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
     if (unreadable) { allRead = false; add(['tsig-keys', i], 'tsig-key', `tsig-keys "${f}": ${unreadable}`, 'give the path of a key file (mailns tsig keygen NAME writes one), relative to this file'); continue; }
     const r = readKeyFile(path);
     problems.push(...r.problems);
-    if (r.problems.some((p) => p.severity === 'error')) allRead = false;
+    if (r.problems.some((p) => p.severity === 'error')) { allRead = false; bad.push(['tsig-keys', i]); }
     for (const k of r.keys) {
       const name = nameKey(k.name);
       if (keys.has(name)) add(['tsig-keys', i], 'tsig-key', `the key ${name} of ${f} is also in ${keys.get(name)}`, 'each key name once: remove one of them');
@@ -183,6 +185,7 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
     keyName(['notify', 'key'], notify.key);
     if (!strings(notify.targets).length) add(['notify', 'key'], 'notify', 'notify.key signs the NOTIFYs to notify.targets, and there is none', 'add targets: [ADDRESS, ...] beside key:, or remove key:');
   }
+  return bad;
 }
 
 /** Why a file cannot be read (missing, not allowed, not a regular file), or undefined. */

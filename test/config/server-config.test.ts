@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_FLAGS, readServerConfig } from '../../src/config/server.js';
 import { formatProblem } from '../../src/util/problem.js';
 import { CLI } from '../helpers/serve-process.js';
+import { loadYaml } from '../helpers/zones.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailns-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,5 +126,16 @@ describe('contrib/mailns.conf.yaml', () => {
     expect(c.problems).toEqual([]);
     // Every key of the file is in the example.
     expect(Object.keys(c.values).sort()).toEqual(CONFIG_FLAGS.map((f) => f.flag).filter((f) => f !== 'state-dir').sort());
+  });
+});
+
+describe('a zone file\'s notify:', () => {
+  it('is parsed into targets and a key name, each mistake at its place', () => {
+    const head = 'zone: t.test.\nnameservers: [ns1.example.net., ns2.example.net.]\n';
+    const ok = loadYaml({ 't.test.yaml': `${head}notify: {targets: [192.0.2.54, '2001:db8::54@5300'], key: Xfr.Example.COM}\n` });
+    expect(ok.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(ok.zones[0]!.model.notify).toEqual({ targets: [{ host: '192.0.2.54', port: 53 }, { host: '2001:db8::54', port: 5300 }], key: 'xfr.example.com.' });
+    const bad = loadYaml({ 't.test.yaml': `${head}notify:\n  targets: [ns2.example.net, 192.0.2.54@99999]\n  keys: [x.]\n` });
+    expect(bad.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.col} ${p.rule}`)).toEqual(['4:13 notify', '4:30 notify', '5:3 schema']);
   });
 });

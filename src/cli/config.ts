@@ -6,8 +6,10 @@
  * `export --config F` prints exactly what `serve --config F` would serve.
  */
 import { CONFIG_FLAGS, readServerConfig, type ServerConfig } from '../config/server.js';
-import { lowerName, parseZoneName, type Name } from '../util/name.js';
-import type { Problem } from '../util/problem.js';
+import { readKeyFile } from '../config/tsig-keys.js';
+import type { ZoneModel } from '../config/model.js';
+import { lowerName, nameKey, parseZoneName, type Name } from '../util/name.js';
+import { problem, type Problem } from '../util/problem.js';
 import { UsageError } from './serve.js';
 
 export interface Settings {
@@ -63,4 +65,25 @@ export function catalogName(text: unknown, label = '--catalog'): Name | undefine
   try { name = lowerName(parseZoneName(text)); } catch (e) { throw new UsageError(`${label} ${text}: ${(e as Error).message}`); }
   if (!name.length) throw new UsageError(`${label} ${text}: the root cannot be a catalog; e.g. catalog.invalid.`);
   return name;
+}
+
+/**
+ * For check --config: the key names zone files give in transfer: and notify:
+ * that no tsig-keys file of the configuration holds, as warnings at their
+ * place (serve would never allow that key's transfers, and sends no NOTIFY
+ * it cannot sign). Without a configuration file check knows no keys: none.
+ */
+export function unknownZoneKeys(models: readonly ZoneModel[], s: Settings): Problem[] {
+  if (!s.config || configErrors(s).length) return [];
+  const keys = new Set(((s.values['tsig-key'] as string[] | undefined) ?? []).flatMap((f) => readKeyFile(f).keys.map((k) => nameKey(k.name))));
+  const out: Problem[] = [];
+  const hint = `the keys of the tsig-keys files: ${[...keys].join(', ') || 'none'}`;
+  for (const m of new Set(models)) {
+    m.transfer?.keys.forEach((k, i) => {
+      if (!keys.has(k)) out.push(problem(m.at(['transfer', 'keys', i]), 'tsig-key-unknown', `transfer: key ${k} is in none of the tsig-keys files of ${s.config!.file}: no transfer can be signed with it`, hint, 'warning'));
+    });
+    const k = m.notify?.key;
+    if (k !== undefined && !keys.has(k)) out.push(problem(m.at(['notify', 'key']), 'tsig-key-unknown', `notify: key ${k} is in none of the tsig-keys files of ${s.config!.file}: these zones would not be notified`, hint, 'warning'));
+  }
+  return out;
 }

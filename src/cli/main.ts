@@ -14,7 +14,7 @@ import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
 import { probe } from './probe.js';
 import { tsigKeygen } from './tsig.js';
-import { catalogName, configErrors, oneLine, placeCatalogFindings, settings } from './config.js';
+import { catalogName, configErrors, oneLine, placeCatalogFindings, settings, unknownZoneKeys } from './config.js';
 import { readSerials as readState } from '../server/state.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       // The configuration file is checked with the zones: its findings among theirs, the catalog's too.
       const s = settings(positionals, values);
       const loaded = loadZones(s.dirs, { serials: readSerials(s.values['state-dir'] as string | undefined), catalogZone: catalogName(s.values.catalog, s.label('catalog')) });
-      const r = { ...loaded, problems: sortProblems([...(s.config?.problems ?? []), ...placeCatalogFindings(loaded.problems, s)]), failed: configErrors(s).length ? [s.config!.file, ...loaded.failed] : loaded.failed };
+      const r = { ...loaded, problems: sortProblems([...(s.config?.problems ?? []), ...placeCatalogFindings(loaded.problems, s), ...unknownZoneKeys(loaded.zones.map((z) => z.model), s)]), failed: configErrors(s).length ? [s.config!.file, ...loaded.failed] : loaded.failed };
       const errors = r.problems.filter((p) => p.severity === 'error').length;
       const warnings = r.problems.filter((p) => p.severity === 'warning').length;
       const failing = errors > 0 || (values.strict === true && warnings > 0);

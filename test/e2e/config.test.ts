@@ -126,6 +126,17 @@ describe('a configuration file with mistakes', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`${bad}:4:10: error [catalog-collision] the catalog example.org. is also a zone we serve: the catalog is not served\n    hint: give catalog: a name outside every zone served, e.g. catalog.invalid.`);
     expect(r.stdout).toMatch(/1 file\(s\) with errors; 5 error\(s\)/);
+    // A zone's transfer: or notify: key that no key file of the configuration holds is a warning at its place.
+    const zones = join(dir, 'keyzones');
+    mkdirSync(zones, { recursive: true });
+    writeFileSync(join(zones, 't.test.yaml'), 'zone: t.test.\nnameservers: [ns1.example.net., ns2.example.net.]\ntransfer: {keys: [xfr.example.com., xfr2.example.com.]}\nnotify: {targets: [192.0.2.54], key: nokey.}\n');
+    writeFileSync(join(etc, 'keys.yaml'), `zones: [${zones}]\nstate-dir: state-keys\ntsig-keys: [keys.private/xfr.example.com.key]\n`);
+    const k = spawnSync(process.execPath, [CLI, 'check', '--config', join(etc, 'keys.yaml')], { encoding: 'utf8', timeout: 30_000 });
+    expect(k.status, k.stdout).toBe(0);
+    expect(k.stdout.split('\n').filter((l) => l.includes('[tsig-key-unknown]')).map((l) => l.replace(zones + '/', ''))).toEqual([
+      expect.stringMatching(/^t\.test\.yaml:3:37: warning \[tsig-key-unknown\] transfer: key xfr2\.example\.com\. is in none of the tsig-keys files/),
+      expect.stringMatching(/^t\.test\.yaml:4:38: warning \[tsig-key-unknown\] notify: key nokey\. is in none/),
+    ]);
     // The same with the flag: the finding is the catalog's own.
     const f = spawnSync(process.execPath, [CLI, 'check', join(etc, 'zones'), '--catalog', 'www.example.org.', '--state-dir', join(dir, 'state-check')], { encoding: 'utf8', timeout: 30_000 });
     expect(f.status).toBe(1);

@@ -10,7 +10,7 @@ import { readKeyFile } from '../config/tsig-keys.js';
 import type { ZoneModel } from '../config/model.js';
 import { lowerName, nameKey, parseZoneName, type Name } from '../util/name.js';
 import { problem, type Problem } from '../util/problem.js';
-import { UsageError } from './serve.js';
+import { UsageError } from './usage-error.js';
 
 export interface Settings {
   /** The zone files and directories to load. */

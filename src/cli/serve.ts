@@ -16,14 +16,14 @@ import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameKey, nameToText } from '../util/name.js';
 import { catalogName } from './config.js';
+import { UsageError } from './usage-error.js';
 import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
 import { watchTargets, ZoneWatcher } from '../server/watch.js';
 import { Notifier } from '../server/notify.js';
 import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
-/** A command-line mistake: one line on stderr, exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -151,4 +151,18 @@ describe('a configuration file with mistakes', () => {
     expect(r.stdout.match(/\tPTR\t/g)).toHaveLength(5);
     expect(spawnSync(process.execPath, [CLI, 'export', '--config', bad], { encoding: 'utf8' }).status).toBe(2);
   });
+
+  it('diff --catalog (or the file\'s catalog:) compares the catalogs too: a zone added is a member added', () => {
+    const [old, now] = [join(dir, 'diff-old'), join(dir, 'diff-new')];
+    const zone = (d: string, z: string) => { mkdirSync(d, { recursive: true }); writeFileSync(join(d, `${z}.yaml`), `zone: ${z}.\nnameservers: [ns1.example.net., ns2.example.net.]\nsoa: {serial: 1}\n`); };
+    zone(old, 'a.test'); zone(now, 'a.test'); zone(now, 'b.test');
+    writeFileSync(join(etc, 'diff.yaml'), 'state-dir: state-diff\ncatalog: catalog.invalid.\n');
+    for (const args of [['--catalog', 'catalog.invalid.', '--state-dir', join(dir, 'state-diff')], ['--config', join(etc, 'diff.yaml')]]) {
+      const r = spawnSync(process.execPath, [CLI, 'diff', old, now, ...args], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^zone catalog\.invalid\.: 1 added, 0 removed/m);
+      expect(r.stdout).toMatch(/^\+[0-9a-f]{16}\.zones\.catalog\.invalid\.\t0\tIN\tPTR\tb\.test\.$/m);
+      expect(r.stdout).toMatch(/^zone b\.test\.: added/m);
+    }
+  });
 });

@@ -24,7 +24,7 @@ const DIRS = '[DIR|FILE ...]';
 export const VERBS: readonly Verb[] = [
   {
     name: 'serve',
-    usage: `mailns serve ${DIRS} [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
+    usage: `mailns serve ${DIRS} [--config FILE] [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
@@ -50,8 +50,11 @@ export const VERBS: readonly Verb[] = [
   state directory, at most --ixfr-journal-max-size (default 4M; 0: none) and
   --ixfr-journal-max-age (default 7d) per zone; beyond, the whole zone.
   --metrics serves Prometheus metrics at http://HOST:PORT/metrics and
-  /health (200 while serving); nothing listens for them unless given.`,
+  /health (200 while serving); nothing listens for them unless given.
+  --config reads these settings from a YAML file (docs/configuration.md); a
+  flag given overrides the file's key, DIR|FILE its zones:.`,
     options: {
+      config: { type: 'string' },
       listen: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
@@ -74,36 +77,41 @@ export const VERBS: readonly Verb[] = [
   },
   {
     name: 'check',
-    usage: `mailns check ${DIRS} [--format text|json] [--strict] [--verbose] [--state-dir DIR]
-  Validates and lints every zone. Findings go to stdout; exit 1 on errors
-  (--strict: on warnings too), 0 otherwise. For each reverse zone, one line
-  says what to ask the ISP for; --verbose lists the records to paste, and what
-  lint.ignore silenced, with the reason. Serials are the ones serve would
-  publish with the state directory DIR (read, never written; default as serve's).`,
-    options: { format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'state-dir': { type: 'string' } },
+    usage: `mailns check ${DIRS} [--config FILE] [--format text|json] [--strict] [--verbose] [--state-dir DIR] [--catalog NAME]
+  Validates and lints every zone (and the catalog zone NAME, as serve would
+  serve it), and with --config the server configuration file too. Findings go
+  to stdout; exit 1 on errors (--strict: on warnings too), 0 otherwise. For
+  each reverse zone, one line says what to ask the ISP for; --verbose lists the
+  records to paste, and what lint.ignore silenced, with the reason. Serials are
+  the ones serve would publish with the state directory DIR (read, never
+  written; default as serve's).`,
+    options: { config: { type: 'string' }, format: { type: 'string' }, strict: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'state-dir': { type: 'string' }, catalog: { type: 'string' } },
   },
   {
     name: 'export',
-    usage: `mailns export ${DIRS} [--zone NAME] [--annotate] [--state-dir DIR]
+    usage: `mailns export ${DIRS} [--config FILE] [--zone NAME] [--annotate] [--state-dir DIR] [--catalog NAME]
 mailns export ${DIRS} --mta-sts DOMAIN
   Prints RFC 1035 zone files on stdout (--annotate: the file:line and helper of
   each record in a comment), or the MTA-STS policy file to serve over HTTPS.
-  Findings go to stderr; exit 1 when a zone has errors or --zone names no zone.
-  The SOA serial is the one serve would publish with the state directory DIR.`,
-    options: { zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' }, 'state-dir': { type: 'string' } },
+  Findings go to stderr; exit 1 when a zone has errors or --zone names no zone,
+  2 when the --config file has errors. The SOA serial is the one serve would
+  publish with the state directory DIR; --catalog NAME adds the catalog zone.`,
+    options: { config: { type: 'string' }, zone: { type: 'string' }, annotate: { type: 'boolean' }, 'mta-sts': { type: 'string' }, 'state-dir': { type: 'string' }, catalog: { type: 'string' } },
   },
   {
     name: 'diff',
-    usage: `mailns diff OLD NEW [--format text|json] [--state-dir DIR]
-mailns diff --git REV ${DIRS} [--format text|json] [--state-dir DIR]
+    usage: `mailns diff OLD NEW [--config FILE] [--format text|json] [--state-dir DIR] [--catalog NAME]
+mailns diff --git REV ${DIRS} [--config FILE] [--format text|json] [--state-dir DIR] [--catalog NAME]
   What would change in the published records, zone by zone: the records of
   OLD not in NEW (-) and of NEW not in OLD (+), as export prints them. OLD and
   NEW are each a directory or a zone file; --git REV compares the paths at that
   git revision with the working tree. The SOA serial alone is not a change (a
   note says so); each side's serial is the one serve would publish with the
-  state directory DIR. Exit 0: no change; 1: changes; 2: usage error, a bad
-  REV, or a side with errors (its findings on stderr; nothing is compared).`,
-    options: { git: { type: 'string' }, format: { type: 'string' }, 'state-dir': { type: 'string' } },
+  state directory DIR; with --catalog (or the --config file's catalog:) each
+  side has the catalog zone too. Exit 0: no change; 1: changes; 2: usage error,
+  a bad REV, a --config file with errors, or a side with errors (its findings
+  on stderr; nothing is compared).`,
+    options: { config: { type: 'string' }, git: { type: 'string' }, format: { type: 'string' }, 'state-dir': { type: 'string' }, catalog: { type: 'string' } },
   },
   {
     name: 'explain',

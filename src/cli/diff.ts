@@ -11,9 +11,10 @@ import { diffSnapshots, type SnapshotDiff } from '../zone/diff.js';
 import { formatProblem } from '../util/problem.js';
 import { gitSides, GitError, type GitSides } from './diff-git.js';
 import { readSerials } from '../server/state.js';
+import { catalogName, configErrors, placeCatalogFindings, settings } from './config.js';
 
 /** The verb's flags as parsed (args.ts declares git and format as strings). */
-export type DiffValues = Readonly<Record<string, unknown>> & { git?: string; format?: string; 'state-dir'?: string };
+export type DiffValues = Readonly<Record<string, unknown>> & { git?: string; format?: string; 'state-dir'?: string; config?: string; catalog?: string };
 
 interface Side {
   label: string;
@@ -64,13 +65,22 @@ export function runDiff(positionals: string[], values: DiffValues, usage: string
   if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') return usageError(`--format is text or json, not "${values.format}"`);
   let git: GitSides | undefined;
   let sides: [Side, Side];
+  // The --config file gives the state directory, the catalog and (for --git) the paths, as it gives serve them.
+  const s = settings(values.git !== undefined ? positionals : [], values);
+  const configProblems = configErrors(s);
+  for (const p of configProblems) console.error(formatProblem(p));
+  if (configProblems.length) { console.error(`mailns diff: ${s.config!.file} has ${plural(configProblems.length, 'error')}: not compared`); return 2; }
+  const catalogZone = catalogName(s.values.catalog, s.label('catalog'));
   // Both sides with the serials serve would publish for them; whether a written serial grew is check's question, not a difference.
-  const serials = readSerials(values['state-dir'], (w) => console.error(`warning: ${w}`));
-  const loadSide = (paths: string[]) => loadZones(paths, { serials, serialFindings: false });
+  const serials = readSerials(s.values['state-dir'] as string | undefined, (w) => console.error(`warning: ${w}`));
+  const loadSide = (paths: string[]) => {
+    const r = loadZones(paths, { serials, serialFindings: false, catalogZone });
+    return { ...r, problems: placeCatalogFindings(r.problems, s) };
+  };
   if (values.git !== undefined) {
     if (!values.git) return usageError('--git needs a revision');
     try {
-      git = gitSides(values.git, positionals.length ? positionals : ['zones']);
+      git = gitSides(values.git, s.dirs);
     } catch (e) {
       if (!(e instanceof GitError)) throw e;
       console.error(`mailns diff: ${e.message}`);

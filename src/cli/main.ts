@@ -14,6 +14,7 @@ import { serve, UsageError } from './serve.js';
 import { runDiff } from './diff.js';
 import { probe } from './probe.js';
 import { tsigKeygen } from './tsig.js';
+import { catalogName, configErrors, oneLine, placeCatalogFindings, settings, unknownZoneKeys } from './config.js';
 import { readSerials as readState } from '../server/state.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,11 +46,21 @@ export async function main(argv: string[]): Promise<number> {
   const verb = parsed.verb.name.split(' ')[0];
   const dirs = positionals.length ? positionals : ['zones'];
   switch (verb) {
-    case 'serve':
-      return serve(dirs, values, VERSION);
+    case 'serve': {
+      // The configuration file's mistakes are the command line's: one line each on stderr, exit 2, nothing bound.
+      const s = settings(positionals, values);
+      const errors = configErrors(s);
+      for (const p of errors) console.error(`mailns serve: ${oneLine(p)}`);
+      if (errors.length) return 2;
+      // Key files others may read are warned about where the keys are read (transferSettings), once.
+      return serve(s.dirs, s.values, VERSION, { label: s.label, warnings: s.config?.problems.filter((p) => p.rule !== 'tsig-key-mode') });
+    }
     case 'check': {
       if (values.format !== undefined && values.format !== 'text' && values.format !== 'json') { console.error(`mailns check: --format is text or json, not "${values.format}"\n\n${parsed.verb.usage}`); return 2; }
-      const r = loadZones(dirs, { serials: readSerials(values['state-dir']) });
+      // The configuration file is checked with the zones: its findings among theirs, the catalog's too.
+      const s = settings(positionals, values);
+      const loaded = loadZones(s.dirs, { serials: readSerials(s.values['state-dir'] as string | undefined), catalogZone: catalogName(s.values.catalog, s.label('catalog')) });
+      const r = { ...loaded, problems: sortProblems([...(s.config?.problems ?? []), ...placeCatalogFindings(loaded.problems, s), ...unknownZoneKeys(loaded.zones.map((z) => z.model), s)]), failed: configErrors(s).length ? [s.config!.file, ...loaded.failed] : loaded.failed };
       const errors = r.problems.filter((p) => p.severity === 'error').length;
       const warnings = r.problems.filter((p) => p.severity === 'warning').length;
       const failing = errors > 0 || (values.strict === true && warnings > 0);
@@ -88,8 +99,11 @@ export async function main(argv: string[]): Promise<number> {
       return failing ? 1 : 0;
     }
     case 'export': {
-      const r = loadZones(dirs, { serials: readSerials(values['state-dir']) });
-      report(r.problems, (s) => console.error(s));
+      const s = settings(positionals, values);
+      const r = loadZones(s.dirs, { serials: readSerials(s.values['state-dir'] as string | undefined), catalogZone: catalogName(s.values.catalog, s.label('catalog')) });
+      report([...(s.config?.problems ?? []), ...placeCatalogFindings(r.problems, s)], (line) => console.error(line));
+      // A configuration file with errors is a usage mistake (as for serve); a zone with errors is not exported.
+      if (configErrors(s).length) return 2;
       if (r.problems.some((p) => p.severity === 'error')) return 1;
       if (values['mta-sts'] !== undefined) {
         const z = r.zones.find((x) => nameToText(x.zone.origin) === values['mta-sts']!.toLowerCase().replace(/\.?$/, '.'));
@@ -101,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       const want = values.zone?.toLowerCase().replace(/\.?$/, '.');
       const zones = r.zones.filter((z) => !want || nameToText(z.zone.origin) === want);
       if (want && !zones.length) {
-        console.error(`mailns export: no zone ${want} in ${dirs.join(' ')} (its zones: ${r.zones.map((z) => nameToText(z.zone.origin)).join(', ') || 'none'})`);
+        console.error(`mailns export: no zone ${want} in ${s.dirs.join(' ')} (its zones: ${r.zones.map((z) => nameToText(z.zone.origin)).join(', ') || 'none'})`);
         return 1;
       }
       for (const z of zones) process.stdout.write(exportZone(z.zone, { annotate: values.annotate }));

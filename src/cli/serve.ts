@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isIP } from 'node:net';
+import { parseSocket } from '../util/socket.js';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { loadZonesInSlices, type LoadResult } from '../server/load.js';
@@ -15,7 +15,9 @@ import { DnsServer, type ListenAddress } from '../server/server.js';
 import { ServerMetrics, listenMetrics } from '../server/metrics.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
-import { lowerName, nameKey, nameToText, parseZoneName, type Name } from '../util/name.js';
+import { nameKey, nameToText } from '../util/name.js';
+import { catalogName } from './config.js';
+import { UsageError } from './usage-error.js';
 import { SerialState, stateDirectory } from '../server/state.js';
 import { logReload, ReloadQueue } from '../server/reload.js';
 import { watchTargets, ZoneWatcher } from '../server/watch.js';
@@ -24,23 +26,18 @@ import { DEFAULT_JOURNAL_LIMITS, Journals, type JournalLimits } from '../server/
 import { parseDuration } from '../util/ttl.js';
 import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
-/** A command-line mistake: one line on stderr, exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Where `serve` listens, and so where `probe` asks, unless told otherwise. */
 export const DEFAULT_LISTEN = '127.0.0.1:5353';
 
-/** `HOST:PORT` or `[IPv6]:PORT`, HOST an address (as NSD's ip-address), PORT 0-65535. */
 /** ADDRESS:PORT or [IPv6]:PORT, for --listen and the other flags that name a socket (`port`: the one the example shows). */
 export function parseListen(s: string, flag = '--listen', port = 5353): ListenAddress {
-  const m = /^\[(.+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
-  if (!m) throw new UsageError(`${flag} ${s}: expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:${port}, [::1]:${port})`);
-  const host = m[1]!, given = Number(m[2]);
-  if (isIP(host) === 0) throw new UsageError(`${flag} ${s}: "${host}" is not an IP address`);
-  if (given > 65535) throw new UsageError(`${flag} ${s}: port ${given} is above 65535`);
-  return { host, port: given };
+  const r = parseSocket(s, port);
+  if ('error' in r) throw new UsageError(`${flag} ${s}: ${r.error}`);
+  return r;
 }
 
 /** Why a listener could not start, in one line (the socket error's code, its address, UDP or TCP). */
@@ -66,7 +63,15 @@ function privilegedPorts(): string {
   return `ports below ${start} need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start is ${start} here)`;
 }
 
-export async function serve(dirs: string[], values: Record<string, unknown>, version: string): Promise<number> {
+export interface ServeOptions {
+  /** How a message names a setting: `--catalog`, or where the configuration file writes it. */
+  label?: (flag: string) => string;
+  /** The configuration file's warnings, for the log. */
+  warnings?: readonly Problem[];
+}
+
+export async function serve(dirs: string[], values: Record<string, unknown>, version: string, opts: ServeOptions = {}): Promise<number> {
+  const label = opts.label ?? ((flag: string) => `--${flag}`);
   // Every flag is checked before anything is loaded or bound.
   const level = (values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level ${level}: one of ${LEVELS.join(', ')}`);
@@ -78,7 +83,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   };
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
-  const catalogZone = catalogName(values.catalog as string | undefined);
+  const catalogZone = catalogName(values.catalog, label('catalog'));
   const journalLimits = journalSettings(values);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
@@ -86,7 +91,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const log: Logger = format === 'json'
     ? pino({ level, base: { pid: process.pid } })
     : pino({ level, base: { pid: process.pid } }, pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:standard' }));
-  for (const w of xfr.warnings) log.warn({ file: w.file, rule: w.rule, hint: w.hint }, w.message);
+  for (const w of [...(opts.warnings ?? []), ...xfr.warnings]) log.warn({ file: w.file, line: w.line, col: w.col, rule: w.rule, hint: w.hint }, w.message);
   const metrics = metricsAt ? new ServerMetrics() : undefined;
   let http: HttpServer | undefined;
   let serving = false;
@@ -132,7 +137,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   let loaded = await loadZonesInSlices(dirs, { serials: state.seen, catalogZone, pool }, Infinity).finally(() => pool.close());
   // The catalog's name is the operator's choice: one that collides with a zone is a command-line mistake.
   const clash = loaded.problems.find((p) => p.rule === 'catalog-collision');
-  if (clash) throw new UsageError(`--catalog ${values.catalog as string}: ${clash.message.replace(/: the catalog is not served$/, '')}`);
+  if (clash) throw new UsageError(`${label('catalog')} ${values.catalog as string}: ${clash.message.replace(/: the catalog is not served$/, '')}`);
   if (loaded.zones.length === 0 && loaded.failed.length === 0) {
     // No zone file at all (a directory missing or empty, e.g. a container started without its zones
     // mounted): one line and exit 1, rather than a server that answers REFUSED to everything.
@@ -172,10 +177,9 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   serving = true;
   const running = server;
   log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
-  if (notifyTo.targets.length) {
-    notifier = new Notifier({ ...notifyTo, onOutcome: (o) => metrics?.notified(o) }, log);
-    notifier.loaded([], loaded.zones);
-  }
+  // Always: a zone file's notify: has targets of its own even when the server has none.
+  notifier = new Notifier({ ...notifyTo, keys: xfr.keys, onOutcome: (o) => metrics?.notified(o) }, log);
+  notifier.loaded([], loaded.zones);
 
   const reload = async () => {
     const r0 = performance.now();
@@ -211,15 +215,6 @@ const turn = () => new Promise<void>((ok) => setImmediate(ok));
 
 /** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
 const STOP_GRACE_MS = 5000;
-
-/** --catalog NAME: an absolute zone name (a trailing dot optional, as in zone:), lower-cased. */
-function catalogName(text: string | undefined): Name | undefined {
-  if (text === undefined) return undefined;
-  let name: Name;
-  try { name = lowerName(parseZoneName(text)); } catch (e) { throw new UsageError(`--catalog ${text}: ${(e as Error).message}`); }
-  if (!name.length) throw new UsageError(`--catalog ${text}: the root cannot be a catalog; e.g. catalog.invalid.`);
-  return name;
-}
 
 /** --ixfr-journal-max-size BYTES (or with a suffix: 512k, 4M, 1G; powers of 1024) and --ixfr-journal-max-age DURATION (7d, 12h). */
 function journalSettings(values: Record<string, unknown>): JournalLimits {

@@ -8,6 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { type Name, NAME_HINT, NameError, isSubdomain, lowerName, nameKey, nameToText, parseName, parseZoneName } from '../util/name.js';
 import { parseCidr } from '../wire/address.js';
+import { parseNotifyTarget, type SocketAddress } from '../util/socket.js';
 import { type At, type Problem, problem } from '../util/problem.js';
 import { parseDuration, MAX_TTL } from '../util/ttl.js';
 import { type Path, type YamlSource, readRegularFile } from './source.js';
@@ -66,6 +67,8 @@ export interface ZoneModel {
   lint?: { ignore?: Record<string, string> };
   /** `transfer:` as written and checked: CIDR texts and key names (nameKey); undefined without the key. */
   transfer?: { allow: string[]; keys: string[] };
+  /** `notify:` as written and checked: the targets (ADDRESS[@PORT]) and the key's name (nameKey); undefined without the key. */
+  notify?: { targets: SocketAddress[]; key?: string };
   /** False for a file that only defines reverse zones (reverse: without zone:). */
   forward: boolean;
   /** Where anything in the file is (for the intent blocks, which keep their YAML shape). */
@@ -205,6 +208,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       forward: forwardZone(data, defaultOrigin) !== undefined,
       lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
       transfer: transferPolicy(ctx, accepted(data, 'transfer', schemaErrors)),
+      notify: notifyTargets(ctx, accepted(data, 'notify', schemaErrors)),
       at: src.at, release: src.release, files,
     },
     problems,
@@ -224,11 +228,32 @@ function transferPolicy(ctx: { src: YamlSource; problems: Problem[] }, t: Record
   const keys: string[] = [];
   (Array.isArray(t.keys) ? t.keys : []).forEach((k: unknown, i: number) => {
     if (typeof k !== 'string') return;
-    try { keys.push(nameKey(parseName(k.endsWith('.') ? k : `${k}.`))); } catch (e) {
-      ctx.problems.push(problem(ctx.src.at(['transfer', 'keys', i]), 'name', `key "${k}": ${(e as Error).message}`, NAME_HINT));
-    }
+    const n = keyName(ctx, ['transfer', 'keys', i], k);
+    if (n) keys.push(n);
   });
   return { allow, keys };
+}
+
+/** `notify:` (RFC 1996 targets of this file's zones): each target parsed, a finding where it is not ADDRESS[@PORT]. */
+function notifyTargets(ctx: { src: YamlSource; problems: Problem[] }, n: Record<string, unknown> | undefined): ZoneModel['notify'] {
+  if (!n) return undefined;
+  const targets: SocketAddress[] = [];
+  (Array.isArray(n.targets) ? n.targets : []).forEach((t: unknown, i: number) => {
+    if (typeof t !== 'string') return;
+    const r = parseNotifyTarget(t);
+    if ('error' in r) ctx.problems.push(problem(ctx.src.at(['notify', 'targets', i]), 'notify', `notify target "${t}": ${r.error}`, 'write ADDRESS or ADDRESS@PORT, e.g. 192.0.2.54 or 2001:db8::54@5300'));
+    else targets.push(r);
+  });
+  const key = typeof n.key === 'string' ? keyName(ctx, ['notify', 'key'], n.key) : undefined;
+  return { targets, ...(key ? { key } : {}) };
+}
+
+/** A TSIG key's name as the keyring holds it (absolute, lower-cased), or undefined after a finding. */
+function keyName(ctx: { src: YamlSource; problems: Problem[] }, path: Path, k: string): string | undefined {
+  try { return nameKey(parseName(k.endsWith('.') ? k : `${k}.`)); } catch (e) {
+    ctx.problems.push(problem(ctx.src.at(path), 'name', `key "${k}": ${(e as Error).message}`, NAME_HINT));
+    return undefined;
+  }
 }
 
 const MAX_KEY_FILE = 1 << 20;

@@ -28,8 +28,13 @@ export const MAX_ZONE_FILE = 64 * 2 ** 20;
 /** A file refused for what it is (a FIFO, too large), not for an error of the system. */
 class Refused extends Error {}
 
-export function readYaml(file: string, displayName = file): { source?: YamlSource; problems: Problem[] } {
-  const r = readParsed(file, displayName);
+/** What a YAML file is, for the finding that refuses one that is not a regular file. */
+export interface YamlKind { noun: string; hint: string }
+
+const ZONE_FILE: YamlKind = { noun: 'the zone file', hint: 'a zone file is a regular file of YAML text: remove this one from the zone directory, or point it at the real file' };
+
+export function readYaml(file: string, displayName = file, kind: YamlKind = ZONE_FILE): { source?: YamlSource; problems: Problem[] } {
+  const r = readParsed(file, displayName, kind);
   return { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
 }
 
@@ -37,11 +42,10 @@ export function readYaml(file: string, displayName = file): { source?: YamlSourc
 export interface ReadResult { parsed?: ParsedYaml; problems: Problem[] }
 
 /** readYaml's work, to plain data: the text, its data, where each node is. */
-export function readParsed(file: string, displayName = file): ReadResult {
+export function readParsed(file: string, displayName = file, kind: YamlKind = ZONE_FILE): ReadResult {
   const text = readRegularFile(file, MAX_ZONE_FILE);
   if (text instanceof Refused) {
-    return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', `the zone file is ${text.message}`,
-      'a zone file is a regular file of YAML text: remove this one from the zone directory, or point it at the real file')] };
+    return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', `${kind.noun} is ${text.message}`, kind.hint)] };
   }
   if (text instanceof Error) return { problems: [problem({ file: displayName, line: 1, col: 1 }, 'read', text.message)] };
   return parseText(text, displayName);

@@ -6,38 +6,27 @@
  * A NOTIFY is retried with a doubling interval until a reply with the same ID,
  * opcode NOTIFY and QR arrives from the target (§3.6), at most `tries` times;
  * a newer serial of the same zone for the same target replaces one still
- * pending. Acknowledged is logged at info, given up at warn. Nothing here
+ * pending. The targets are the server's, or those of the zone file's
+ * `notify:`, which replaces them (with its own key, or none) for its zones.
+ * Acknowledged is logged at info, given up at warn. Nothing here
  * throws into the caller: socket errors are logged, and the answering path
  * never waits on a NOTIFY.
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
+import { NOTIFY_PORT, parseNotifyTarget, type SocketAddress } from '../util/socket.js';
 import type { Logger } from 'pino';
 import { nameKey, nameToText } from '../util/name.js';
 import { CLASS, FLAG, OPCODE, TYPE } from '../wire/constants.js';
 import { decodeResponse } from '../wire/stub.js';
-import { appendRR, signMessage, type TsigKey } from '../wire/tsig.js';
+import { appendRR, signMessage, type Keyring, type TsigKey } from '../wire/tsig.js';
 import { MessageWriter } from '../wire/writer.js';
 import type { Zone } from '../zone/zone.js';
 import type { LoadedZone } from './load.js';
 
-export interface NotifyTarget { host: string; port: number }
-
-/** RFC 1996 §3.7 leaves the default port to the protocol: 53. */
-export const NOTIFY_PORT = 53;
-
-/** `ADDRESS[@PORT]` (as NSD's and Knot's remotes), or why not. */
-export function parseNotifyTarget(s: string): NotifyTarget | { error: string } {
-  const at = s.lastIndexOf('@');
-  const host = at < 0 ? s : s.slice(0, at);
-  const portText = at < 0 ? undefined : s.slice(at + 1);
-  if (isIP(host) === 0) return { error: `"${host}" is not an IP address (ADDRESS[@PORT], e.g. 192.0.2.53@53)` };
-  if (portText === undefined) return { host, port: NOTIFY_PORT };
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) return { error: `port "${portText}" is not 1-65535` };
-  return { host, port };
-}
+export type NotifyTarget = SocketAddress;
+export { NOTIFY_PORT, parseNotifyTarget };
 
 const fmtTarget = (t: NotifyTarget) => (t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
 
@@ -70,8 +59,11 @@ export function zonesToNotify(before: readonly LoadedZone[], now: readonly Loade
 }
 
 export interface NotifierOptions {
+  /** The server's targets, for the zones whose file has no notify: of its own. */
   targets: readonly NotifyTarget[];
   key?: TsigKey;
+  /** The keys a zone's notify: may name. */
+  keys?: Keyring;
   /** Sends in all, the first included (RFC 1996 §3.6 leaves the count to us; 5). */
   tries?: number;
   /** The wait after the first send; doubled after each (2 s). */
@@ -108,17 +100,28 @@ export class Notifier {
   /** After a load: NOTIFY for every zone new in `now` or with another serial than in `before`. */
   loaded(before: readonly LoadedZone[], now: readonly LoadedZone[]): void {
     try {
-      for (const z of zonesToNotify(before, now)) this.notify(z.zone, z.serial);
+      for (const z of zonesToNotify(before, now)) this.notify(z.zone, z.serial, this.targetsOf(z));
     } catch (err) {
       this.log.warn({ err }, 'notify failed');
     }
   }
 
-  /** NOTIFY `zone` at `serial` to every target, replacing any pending one of the zone. */
-  notify(zone: Zone, serial: number): void {
+  /** A zone's targets and key: its file's notify:, else the server's. */
+  targetsOf(z: LoadedZone): { targets: readonly NotifyTarget[]; key?: TsigKey } {
+    const own = z.model.notify;
+    if (!own) return { targets: this.o.targets, key: this.o.key };
+    if (own.key === undefined) return { targets: own.targets };
+    const key = this.o.keys?.get(own.key);
+    // Unsigned, a NOTIFY the secondary expects signed would only be refused (RFC 8945 §5.2): say why none is sent.
+    if (!key) this.log.warn({ zone: nameToText(z.zone.origin), file: z.file, key: own.key }, 'notify: names a key that no tsig-keys file holds; not notified');
+    return key ? { targets: own.targets, key } : { targets: [] };
+  }
+
+  /** NOTIFY `zone` at `serial` to every target (the server's unless given), replacing any pending one of the zone. */
+  notify(zone: Zone, serial: number, to: { targets: readonly NotifyTarget[]; key?: TsigKey } = this.o): void {
     if (this.closed) return;
     const name = nameToText(zone.origin);
-    for (const target of this.o.targets) {
+    for (const target of to.targets) {
       const k = `${nameKey(zone.origin)} ${fmtTarget(target)}`;
       const old = this.pending.get(k);
       if (old) {
@@ -127,7 +130,7 @@ export class Notifier {
         this.log.debug({ zone: name, target: fmtTarget(target), serial: old.serial, by: serial }, 'notify superseded');
       }
       const id = this.freshId();
-      const p: Pending = { zone: name, serial, target, id, tries: 0, started: performance.now(), message: () => encodeNotify(id, zone, this.o.key) };
+      const p: Pending = { zone: name, serial, target, id, tries: 0, started: performance.now(), message: () => encodeNotify(id, zone, to.key) };
       this.pending.set(k, p);
       this.send(k, p);
     }

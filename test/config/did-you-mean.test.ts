@@ -20,7 +20,7 @@ describe('did you mean: unknown keys', () => {
   it('at the top level', () => {
     expect(unknownKeys('zone: t.test.\nnameservers: [ns1.t.test., ns.example.]\nhsots:\n  ns1: {ipv4: 192.0.2.1}\n')).toEqual([
       't.test.yaml:3:1: error [schema] unknown key "hsots" in top level\n'
-      + '    hint: did you mean "hosts"? known keys here: zone, defaults, soa, nameservers, hosts, records, mail, caa, tlsa, reverse, lint, transfer',
+      + '    hint: did you mean "hosts"? known keys here: zone, defaults, soa, nameservers, hosts, records, mail, caa, tlsa, reverse, lint, transfer, notify',
     ]);
   });
 

@@ -7,11 +7,13 @@
  * each; every property is described; defaults and examples fit the schema.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadYaml } from '../helpers/zones.js';
 import { requireModules } from '../helpers/mailcheck.js';
+import { readServerConfig } from '../../src/config/server.js';
 
 const SCHEMA = 'schema/zone.schema.json';
 const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Schema;
@@ -149,3 +151,64 @@ function walk(node: Schema, ptr: string, needs = true): string[] {
   }
   return out;
 }
+
+/**
+ * schema/server.schema.json, the server configuration file's schema, judged
+ * the same way: python3-jsonschema accepts the example file and the docs'
+ * examples, refuses the deliberately wrong files as mailns does, and finds
+ * every default and example valid where it is written.
+ */
+const SERVER = 'schema/server.schema.json';
+const server = JSON.parse(readFileSync(SERVER, 'utf8')) as Schema;
+const SERVER_INVALID: Record<string, string> = {
+  'a typo in a key': 'lisen: [127.0.0.1:53]\n',
+  'listen as one string': 'listen: 127.0.0.1:53\n',
+  'an unknown log level': 'log-level: chatty\n',
+  'a TCP idle timeout of 0': 'tcp: {idle-timeout: 0}\n',
+  'a typo in tcp': 'tcp: {max-conections: 10}\n',
+  'watch: yes (text in YAML 1.2)': 'watch: yes\n',
+  'a key in transfer that is none': 'transfer: {allow: [192.0.2.1], key: [x.]}\n',
+  'notify as a list': 'notify: [192.0.2.54]\n',
+};
+const SERVER_VALID = ['contrib/mailns.conf.yaml'];
+
+describe.skipIf(!haveTools)('the server schema, by python3-jsonschema', () => {
+  const docs = Object.entries(SERVER_INVALID).map(([name, text]) => ({ name, text }));
+  const r = spawnSync('/usr/bin/python3', ['test/helpers/schemacheck.py'], { input: JSON.stringify({ schema: SERVER, files: SERVER_VALID, docs }), encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`schemacheck.py exited ${r.status}:\n${r.stderr}`);
+  const check = JSON.parse(r.stdout) as Check;
+  const result = (name: string) => check.results.find((x) => x.name === name)!;
+
+  it('is draft 7, judged by Draft7Validator, and accepts the example file', () => {
+    expect(server.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(check.validator).toBe('Draft7Validator');
+    for (const f of SERVER_VALID) expect(result(f).errors, f).toEqual([]);
+  });
+
+  it('refuses each deliberately wrong file, and so does mailns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailns-server-schema-'));
+    try {
+      for (const [name, text] of Object.entries(SERVER_INVALID)) {
+        expect(result(name).errors.length, name).toBeGreaterThan(0);
+        writeFileSync(join(dir, 'c.yaml'), text);
+        expect(readServerConfig(join(dir, 'c.yaml')).problems.filter((p) => p.rule === 'schema').length, name).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has defaults and examples that are valid where they are written', () => {
+    expect(check.samples.checked).toBeGreaterThanOrEqual(30);
+    expect(check.samples.invalid).toEqual([]);
+  });
+});
+
+describe('the server schema, for editors', () => {
+  it('has an $id and a title, and describes every property', () => {
+    expect(server.$id).toMatch(/\/schema\/server\.schema\.json$/);
+    expect(server.title).toBeTruthy();
+    expect(walk(server, '#')).toEqual([]);
+    expect(described).toContain('#/properties/tcp/properties/idle-timeout');
+  });
+});

@@ -6,12 +6,17 @@
  *   temporary directory as zones/<zone>.yaml (zones/example.com.yaml when the
  *   block has no zone:), with the example keys of zones/keys/ beside it, so
  *   key_file: and cert_file: may name them. The line before the fence may say
- *   `<!-- fragment -->` (then it must only parse as YAML) or `<!-- invalid -->`
- *   (then check must exit 1).
+ *   `<!-- fragment -->` (then it must only parse as YAML), `<!-- invalid -->`
+ *   (then check must exit 1) or `<!-- config -->` (a server configuration
+ *   file: `mailns check --config` passes it, with the example zones and a
+ *   key xfr.example.com. in keys.private/ beside it; `<!-- config-invalid -->`:
+ *   it fails).
  * - Every relative link points at a file that exists, and its #anchor at a
  *   heading of that file.
  * - Every key of the JSON Schema is named in zone-files.md, mail.md or
- *   reverse.md (the top-level and mail.* keys in zone-files.md or mail.md).
+ *   reverse.md (the top-level and mail.* keys in zone-files.md or mail.md);
+ *   every key of the server schema in configuration.md, whose example of
+ *   mistakes is what check prints.
  * - lint.md lists every lint rule with its severity and RFC, and shows the
  *   error example as mailns check prints it.
  */
@@ -22,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RULES } from '../../src/lint/index.js';
+import { CONFIG_FLAGS } from '../../src/config/server.js';
 import { anchors, blocks } from '../helpers/markdown.js';
 
 const PAGES = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -41,22 +47,38 @@ function check(yaml: string): { status: number | null; stdout: string } {
   }
 }
 
+/** `mailns check --config` on a configuration file, in a directory with the example zones and the key it may name. */
+function checkConfig(yaml: string, cwd?: string): { status: number | null; stdout: string } {
+  const dir = cwd ?? mkdtempSync(join(tmpdir(), 'mailns-docs-config-'));
+  try {
+    if (!cwd) {
+      cpSync('zones', join(dir, 'zones'), { recursive: true });
+      spawnSync(process.execPath, [CLI, 'tsig', 'keygen', 'xfr.example.com.', '--dir', join(dir, 'keys.private')], { encoding: 'utf8' });
+    }
+    writeFileSync(join(dir, 'mailns.conf.yaml'), yaml);
+    const r = spawnSync(process.execPath, [CLI, 'check', '--config', 'mailns.conf.yaml'], { cwd: dir, encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout + r.stderr };
+  } finally {
+    if (!cwd) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('yaml blocks in the docs', () => {
   const yamlBlocks = PAGES.flatMap(blocks).filter((b) => b.lang === 'yaml');
   it('there are some, and markers are few', () => {
     expect(yamlBlocks.length).toBeGreaterThan(5);
-    expect(yamlBlocks.filter((b) => b.marker).length).toBeLessThanOrEqual(3);
+    expect(yamlBlocks.filter((b) => b.marker && !b.marker.startsWith('config')).length).toBeLessThanOrEqual(3);
   });
   for (const b of yamlBlocks) {
     it(`${b.file}:${b.line} ${b.marker ?? 'is a valid zone'}`, () => {
       for (const doc of parseAllDocuments(b.text) as { errors: unknown[] }[]) expect(doc.errors).toEqual([]);
       if (b.marker === 'fragment') return;
-      const r = check(b.text);
-      expect(r.status, r.stdout).toBe(b.marker === 'invalid' ? 1 : 0);
+      const r = b.marker?.startsWith('config') ? checkConfig(b.text) : check(b.text);
+      expect(r.status, r.stdout).toBe(b.marker?.endsWith('invalid') ? 1 : 0);
     });
   }
   it('knows no other marker before a yaml block', () => {
-    expect(yamlBlocks.filter((b) => b.marker && !['fragment', 'invalid'].includes(b.marker)).map((b) => `${b.file}:${b.line}`)).toEqual([]);
+    expect(yamlBlocks.filter((b) => b.marker && !['fragment', 'invalid', 'config', 'config-invalid'].includes(b.marker)).map((b) => `${b.file}:${b.line}`)).toEqual([]);
   });
 });
 
@@ -108,6 +130,34 @@ describe('the schema is documented', () => {
     walk(schema);
     expect(keys.size).toBeGreaterThan(60);
     expect([...keys].filter((k) => !mentioned(text, k))).toEqual([]);
+  });
+
+  it('names every key of the server schema in configuration.md, each with its flag', () => {
+    const server = JSON.parse(readFileSync('schema/server.schema.json', 'utf8')) as Schema;
+    const text = read(['docs/configuration.md']);
+    const keys: string[] = [];
+    const walk = (s: Schema): void => { for (const [k, v] of Object.entries(s.properties ?? {})) { keys.push(k); walk(v); } };
+    walk(server);
+    expect(keys.length).toBeGreaterThanOrEqual(19);
+    expect(keys.filter((k) => !named(text, k))).toEqual([]);
+    // Each flag the file stands for is in the table of keys.
+    for (const { flag } of CONFIG_FLAGS) expect(text, flag).toContain(`\`--${flag}\``);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('shows the mistakes example as mailns check --config prints it', () => {
+    const page = readFileSync('docs/configuration.md', 'utf8');
+    const [, yaml, output] = /Every\nfinding comes at once[\s\S]*?```yaml\n([\s\S]*?)```\n\n```\n\$ mailns check --config mailns.conf.yaml\n([\s\S]*?)```/.exec(page)!;
+    const dir = mkdtempSync(join(tmpdir(), 'mailns-docs-mistakes-'));
+    try {
+      cpSync('zones', join(dir, 'zones'), { recursive: true });
+      const r = checkConfig(yaml!, dir);
+      expect(r.status).toBe(1);
+      expect(r.stdout.startsWith(output!)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -90,7 +90,8 @@ def check_samples(cls, root):
         samples = ([('default', node['default'])] if 'default' in node else []) + [('examples', e) for e in node.get('examples', [])]
         for kind, value in samples:
             checked += 1
-            probe = dict(root, **{'$ref': '#' + ptr})
+            # The root's own examples against the root (a $ref to '#' would name itself).
+            probe = root if ptr == '' else dict(root, **{'$ref': '#' + ptr})
             for e in cls(probe).iter_errors(value):
                 invalid.append(f'#{ptr} {kind} {json.dumps(value)}: {e.message}')
         for k, v in node.items():

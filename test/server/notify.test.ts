@@ -149,4 +149,26 @@ describe('the Notifier against a UDP secondary', () => {
     expect(lines.find((l) => l.msg === 'notify answered with an error')).toMatchObject({ level: 40, rcode: 9 });
     expect(sec.got.length).toBe(1);
   });
+
+  it('a zone file\'s notify: replaces the server\'s targets and key for its zone: its own key, or unsigned', async () => {
+    const server = await secondary((msg) => ack(msg));
+    const own = await secondary((msg) => ack(msg));
+    const { log, lines } = logger();
+    const n = new Notifier({ targets: [{ host: '127.0.0.1', port: server.port }], key: KEY, keys: new Map([['notify.test.', KEY]]), firstDelayMs: 20 }, log);
+    cleanup.push(() => n.close(), server.close, own.close);
+    const to = [{ host: '127.0.0.1', port: own.port }];
+    n.loaded([], [{ ...zone, model: { ...zone.model, notify: { targets: to } } }]);
+    await until(() => own.got.length === 1 && n.waiting === 0);
+    expect(server.got).toHaveLength(0);
+    // ARCOUNT 0: no TSIG, although the server's NOTIFYs are signed.
+    expect(own.got[0]!.readUInt16BE(10)).toBe(0);
+    n.loaded([], [{ ...zone, model: { ...zone.model, notify: { targets: to, key: 'notify.test.' } } }]);
+    await until(() => own.got.length === 2 && n.waiting === 0);
+    expect(own.got[1]!.readUInt16BE(10)).toBe(1);
+    // A key no key file holds: said at warn, and nothing is sent (unsigned, it would be refused).
+    n.loaded([], [{ ...zone, model: { ...zone.model, notify: { targets: to, key: 'other.test.' } } }]);
+    expect(lines.find((l) => l.msg.startsWith('notify: names a key'))).toMatchObject({ level: 40, key: 'other.test.' });
+    expect(n.waiting).toBe(0);
+    expect(server.got).toHaveLength(0);
+  });
 });

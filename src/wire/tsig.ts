@@ -154,11 +154,11 @@ export type Verdict =
  * `now` in seconds since the epoch.
  *
  * No replay cache (§5.2.3's SHOULD on the last Time Signed per key, §10):
- * a request is taken anywhere within the fudge of our clock, as BIND, Knot
- * and NSD take it. Rejecting one signed earlier than the last accepted
- * would refuse good requests (two secondaries sharing a key whose clocks
- * differ, UDP reordering, a client's retry) and still let an identical copy
- * through (its time is not earlier); the window is what bounds a replay.
+ * a request is taken anywhere within the fudge of our clock. Rejecting one
+ * signed earlier than the last accepted would refuse good requests (two
+ * secondaries sharing a key whose clocks differ, datagrams reordered) and
+ * still let an identical copy through (its time is not earlier); the
+ * window is what bounds a replay (docs/replication-transfers.md, TSIG).
  */
 export function verifyRequest(msg: Buffer, tsig: TsigRecord, keys: Keyring, now: number): Verdict {
   const key = keys.get(nameKey(tsig.keyName));

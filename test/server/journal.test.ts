@@ -76,24 +76,24 @@ describe('the IXFR journal', () => {
   it('drops the oldest changes beyond the size limit, and those older than the age limit', async () => {
     // Each change is about 420 octets in the file (the two SOAs most of it): 1,200 hold two of the three.
     const sized = journal(join(root, 'size'), { maxBytes: 1200 });
-    sized.await j.loaded(V[0]!.zones, V[1]!.zones);
-    sized.await j.loaded(V[1]!.zones, V[2]!.zones);
+    await sized.j.loaded(V[0]!.zones, V[1]!.zones);
+    await sized.j.loaded(V[1]!.zones, V[2]!.zones);
     const file = join(root, 'size', 'ixfr', 'j.test.ixfr.json');
     const two = statSync(file).size;
     expect(two).toBeLessThanOrEqual(1200);
-    sized.await j.loaded(V[2]!.zones, V[3]!.zones);
+    await sized.j.loaded(V[2]!.zones, V[3]!.zones);
     expect(sized.j.lookup(zoneOf(V[3]!))!.map((c) => text(c).from)).toEqual(['2026120701', '2026120702']);
     expect(statSync(file).size).toBeLessThanOrEqual(1200);
     const none = journal(join(root, 'none'), { maxBytes: 0 });
-    none.await j.loaded(V[0]!.zones, V[1]!.zones);
+    await none.j.loaded(V[0]!.zones, V[1]!.zones);
     expect(none.j.lookup(zoneOf(V[1]!))).toEqual([]);
     expect(existsSync(join(root, 'none', 'ixfr', 'j.test.ixfr.json'))).toBe(false);
     const aged = journal(join(root, 'age'), { maxAgeMs: 3_600_000 });
-    aged.await j.loaded(V[0]!.zones, V[1]!.zones);
+    await aged.j.loaded(V[0]!.zones, V[1]!.zones);
     aged.clock.now += 3_000_000;
-    aged.await j.loaded(V[1]!.zones, V[2]!.zones);
+    await aged.j.loaded(V[1]!.zones, V[2]!.zones);
     aged.clock.now += 1_000_000;
-    aged.await j.loaded(V[2]!.zones, V[3]!.zones);
+    await aged.j.loaded(V[2]!.zones, V[3]!.zones);
     expect(aged.j.lookup(zoneOf(V[3]!))!.map((c) => text(c).from)).toEqual(['2026120701', '2026120702']);
   });
 

@@ -71,7 +71,8 @@ export function decodeResponse(b: Buffer): { kind: 'response'; response: Decoded
       o = rr.rdEnd;
       (i < an ? r.answer : r.authority).push({ owner: rr.owner, type: rr.type, klass: rr.klass, ttl: rr.ttl, rdStart: rr.rdStart, rdEnd: rr.rdEnd });
     }
-    r.tsig = lastTsig(b, o, ar);
+    const tsig = lastTsig(b, o, ar);
+    if (tsig) r.tsig = tsig;
   } catch (e) {
     // A truncated response (TC) may end inside a section: what was read is kept.
     if (!r.tc) return { kind: 'malformed', reason: (e as Error).message };

@@ -73,6 +73,15 @@ function tokens(text: string): Token[] {
   return out;
 }
 
+/**
+ * A token of a key file as a finding may show it: a short word (a keyword
+ * misspelt) as written, anything else, quoted or not, as "…": it may be the
+ * secret (a file holding only the base64 secret), which is never printed.
+ */
+function shown(tok: Token): string {
+  return !tok.quoted && /^[A-Za-z][A-Za-z-]{0,15}$/.test(tok.text) ? `"${tok.text}"` : '"…"';
+}
+
 function parseKeys(file: string, text: string, problems: Problem[]): TsigKey[] {
   const t = tokens(text);
   const keys: TsigKey[] = [];
@@ -80,12 +89,12 @@ function parseKeys(file: string, text: string, problems: Problem[]): TsigKey[] {
   let i = 0;
   const expect = (s: string): boolean => {
     if (t[i]?.text === s && !t[i]!.quoted) { i++; return true; }
-    err(t[i] ?? t[t.length - 1], `expected "${s}"${t[i] ? `, found "${t[i]!.quoted ? '"…"' : t[i]!.text}"` : ' at the end of the file'}`);
+    err(t[i] ?? t[t.length - 1], `expected "${s}"${t[i] ? `, found ${shown(t[i]!)}` : ' at the end of the file'}`);
     return false;
   };
   while (i < t.length) {
     const kw = t[i]!;
-    if (kw.text !== 'key' || kw.quoted) { err(kw, `expected key, found "${kw.text}"`); return keys; }
+    if (kw.text !== 'key' || kw.quoted) { err(kw, `expected key, found ${shown(kw)}`); return keys; }
     const nameTok = t[i + 1];
     i += 2;
     if (!nameTok || !NAME_RE.test(nameTok.text)) { err(nameTok ?? kw, 'a key needs a name: letters, digits, dots, - and _'); return keys; }

@@ -12,29 +12,13 @@ import type { Outcome, Placed } from './lookup.js';
 import { mergeSteps, resolve } from './resolve.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
 import { ResponseCache } from './cache.js';
-import { appendRR, RCODE_NOTAUTH, signMessage, timeOther, tsigSize, unsignedError, verifyRequest, type Keyring, type TsigKey } from '../wire/tsig.js';
+import { RCODE_NOTAUTH, tsigSize, verifyRequest, type Keyring, type TsigRecord } from '../wire/tsig.js';
+import { signingChain, signReply, tsigErrorReply, type Signer } from './tsig-reply.js';
 import { nameKey, nameToText } from '../util/name.js';
 import type { TransferPolicy } from '../zone/zone.js';
 import { axfrMessages, MAX_MESSAGE, transferAllowed, xfrMessages, type AxfrStats } from './transfer.js';
 import { clientSerial, ixfrDatagram, ixfrPlan, ixfrRecords, type JournalLookup } from './ixfr.js';
 import type { Zone } from '../zone/zone.js';
-
-/**
- * RFC 8945 §5.3.1: each message of a transfer signed, the first chained to
- * the request's MAC with every variable, each later one to the previous MAC
- * with the timers only.
- */
-function signingChain(signer: Signer | undefined): (msg: Buffer) => Buffer {
-  if (!signer) return (m) => m;
-  let prior = signer.mac;
-  let first = true;
-  return (msg) => {
-    const { rr, mac } = signMessage(msg, { key: signer.key, originalId: signer.originalId, time: Math.floor(Date.now() / 1000), prior, timersOnly: !first });
-    prior = mac;
-    first = false;
-    return appendRR(msg, rr);
-  };
-}
 
 /** Our EDNS UDP payload size: the DNS Flag Day 2020 value, no IP fragmentation. */
 export const EDNS_UDP_SIZE = 1232;
@@ -99,9 +83,6 @@ export interface Reply {
  */
 export type IxfrOutcome = 'ixfr' | 'ixfr-full' | 'ixfr-current' | 'ixfr-use-tcp';
 
-/** A verified TSIG: the reply is signed with it. */
-interface Signer { key: TsigKey; mac: Buffer; originalId: number; now: number }
-
 const { QR: F_QR, AA: F_AA, TC: F_TC, RD: F_RD, CD: F_CD } = FLAG;
 
 export class Responder {
@@ -119,13 +100,15 @@ export class Responder {
   /** `raw`, when given, lets identical questions be answered from the response cache. */
   respond(decoded: Decoded, catalog: Catalog, transport: Transport, raw?: Buffer, ctx: RequestContext = {}): Reply | null {
     if (decoded.kind === 'drop') return null;
+    // RFC 8945 §5.2: a TSIG that could be read is checked before anything else, whatever the rcode will be.
+    const tsig = decoded.kind === 'query' ? decoded.query.tsig : decoded.tsig;
+    if (tsig) return this.signed(decoded, tsig, catalog, transport, raw, ctx);
     if (decoded.kind === 'error') {
       return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
     }
     const q = decoded.query;
     // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
     if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
-    if (q.tsig) return this.guarded(() => this.signed(q, catalog, transport, raw, ctx), q, catalog, transport);
     if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.guarded(() => this.transfer(q, catalog, transport, ctx, undefined), q, catalog, transport);
     // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
     const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
@@ -157,33 +140,36 @@ export class Responder {
 
   /**
    * A request with a TSIG (RFC 8945 §5.2): checked before anything else;
-   * a failure is NOTAUTH with the TSIG error (unsigned for BADKEY, BADSIG and
-   * BADTRUNC, signed with our time for BADTIME); a good one gets a signed reply.
+   * a failure is NOTAUTH with the TSIG error (src/query/tsig-reply.ts), or
+   * FORMERR for a MAC of impossible length (§5.2.2.1); a good one gets its
+   * reply signed (§5.3), an error decode (NOTIMP, FORMERR) and BADVERS too.
    */
-  private signed(q: DecodedQuery, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext): Reply {
-    const t = q.tsig!;
+  private signed(decoded: Exclude<Decoded, { kind: 'drop' }>, t: TsigRecord, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext): Reply {
+    const d = decoded.kind === 'query' ? { ...decoded.query, question: decoded.query } : decoded;
     const now = ctx.now ?? Math.floor(Date.now() / 1000);
     const v = raw ? verifyRequest(raw, t, this.opts.keys ?? new Map(), now) : undefined;
+    if (v && !v.ok && 'formerr' in v) return { ...this.bare(d.id, d.flags, RCODE.FORMERR, d.question, d.edns, transport), outcome: 'tsig-error', why: v.why };
     if (!v || !v.ok) {
-      if (v && 'formerr' in v) return { ...this.bare(q.id, q.flags, RCODE.FORMERR, q, q.edns, transport), outcome: 'tsig-error', why: v.why };
-      const error = v ? v.error : 16;
-      const why = v ? v.why : 'no message to check';
-      const base = this.bare(q.id, q.flags, RCODE_NOTAUTH, q, q.edns, transport);
-      if (v && v.signed) {
-        // §5.2.3: BADTIME is signed, the request's time signed kept, ours in other data.
-        const { rr } = signMessage(base.bytes, { key: v.key, originalId: t.originalId, time: t.timeSigned, fudge: t.fudge, error, other: timeOther(now), prior: v.mac });
-        return { bytes: appendRR(base.bytes, rr), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why };
-      }
-      return { bytes: appendRR(base.bytes, unsignedError(t, error, now)), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why };
+      const base = this.bare(d.id, d.flags, RCODE_NOTAUTH, d.question, d.edns, transport);
+      return { bytes: tsigErrorReply(base.bytes, t, v, now), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why: v ? v.why : 'no message to check' };
     }
     const signer: Signer = { key: v.key, mac: v.mac, originalId: t.originalId, now };
-    const reply = this.guarded(() => {
+    let reply: Reply;
+    if (decoded.kind === 'error') {
       this.reserve = tsigSize(v.key);
-      if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.transfer(q, catalog, transport, ctx, signer);
-      return this.answer(q, catalog, transport);
-    }, q, catalog, transport);
+      try { reply = this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport); } finally { this.reserve = 0; }
+    } else {
+      const q = decoded.query;
+      reply = this.guarded(() => {
+        this.reserve = tsigSize(v.key);
+        // RFC 6891 §6.1.3, after the TSIG check: BADVERS, signed.
+        if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
+        if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.transfer(q, catalog, transport, ctx, signer);
+        return this.answer(q, catalog, transport);
+      }, q, catalog, transport);
+    }
     if (reply.transfer) return reply; // its messages are signed as they are made
-    return { ...reply, bytes: appendRR(reply.bytes, signMessage(reply.bytes, { key: v.key, originalId: t.originalId, time: now, prior: v.mac }).rr) };
+    return { ...reply, bytes: signReply(reply.bytes, signer) };
   }
 
   /**

@@ -53,7 +53,7 @@ export class ServerMetrics {
     this.reloads = new Counter({ name: 'mailns_reloads_total', help: 'Reloads, by outcome: ok, partial (some files kept their last good copy), failed', labelNames: ['outcome'], registers });
     for (const o of ['ok', 'partial', 'failed'] as const) this.reloads.labels(o).inc(0);
     this.transfers = new Counter({ name: 'mailns_transfers_total', help: 'Zone transfer requests (AXFR over TCP, IXFR over TCP and UDP), by zone, kind and outcome: started (AXFR), incremental, full (IXFR answered with the whole zone), up-to-date, use-tcp (IXFR over UDP too large for a datagram), refused (not allowed, or not transferable), tsig-error', labelNames: ['zone', 'kind', 'outcome'], registers });
-    this.notifies = new Counter({ name: 'mailns_notify_total', help: 'NOTIFY messages sent to secondaries, by how they ended: acknowledged, error (an error rcode), given-up (no reply)', labelNames: ['outcome'], registers });
+    this.notifies = new Counter({ name: 'mailns_notify_total', help: 'NOTIFY messages sent to secondaries, by how they ended: acknowledged, error (an error rcode), given-up (no reply, or none whose TSIG verified)', labelNames: ['outcome'], registers });
     for (const o of ['acknowledged', 'error', 'given-up'] as const) this.notifies.labels(o).inc(0);
     // prom-client calls collect() with the metric as `this`.
     const self = this;

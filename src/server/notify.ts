@@ -8,7 +8,9 @@
  * a newer serial of the same zone for the same target replaces one still
  * pending. The targets are the server's, or those of the zone file's
  * `notify:`, which replaces them (with its own key, or none) for its zones.
- * Acknowledged is logged at info, given up at warn. Nothing here
+ * A NOTIFY signed with TSIG is acknowledged only by a reply whose TSIG
+ * verifies (RFC 8945 §5.3); any other is treated as none. Acknowledged is
+ * logged at info, given up at warn (with why). Nothing here
  * throws into the caller: socket errors are logged, and the answering path
  * never waits on a NOTIFY.
  */
@@ -20,7 +22,7 @@ import type { Logger } from 'pino';
 import { nameKey, nameToText } from '../util/name.js';
 import { CLASS, FLAG, OPCODE, TYPE } from '../wire/constants.js';
 import { decodeResponse } from '../wire/stub.js';
-import { appendRR, signMessage, type Keyring, type TsigKey } from '../wire/tsig.js';
+import { appendRR, signMessage, tsigErrorText, verifyResponse, type Keyring, type TsigKey, type TsigRecord } from '../wire/tsig.js';
 import { MessageWriter } from '../wire/writer.js';
 import type { Zone } from '../zone/zone.js';
 import type { LoadedZone } from './load.js';
@@ -37,6 +39,11 @@ const fmtTarget = (t: NotifyTarget) => (t.host.includes(':') ? `[${t.host}]:${t.
  * given (RFC 8945: a request, so no prior MAC); `now` in seconds.
  */
 export function encodeNotify(id: number, zone: Zone, key?: TsigKey, now = Math.floor(Date.now() / 1000)): Buffer {
+  return notifyMessage(id, zone, key, now).bytes;
+}
+
+/** The NOTIFY and, when signed, its MAC: the reply's TSIG is chained to it (RFC 8945 §5.3). */
+function notifyMessage(id: number, zone: Zone, key: TsigKey | undefined, now: number): { bytes: Buffer; mac?: Buffer } {
   const w = new MessageWriter(Buffer.allocUnsafe(2048));
   w.u16(id);
   w.u16((OPCODE.NOTIFY << 11) | FLAG.AA);
@@ -47,8 +54,9 @@ export function encodeNotify(id: number, zone: Zone, key?: TsigKey, now = Math.f
   const soa = zone.soa;
   w.rr(soa.owner, soa.type, soa.klass, soa.ttl, soa.rdatas[0]!, soa.compress);
   const msg = w.finish();
-  if (!key) return msg;
-  return appendRR(msg, signMessage(msg, { key, originalId: id, time: now }).rr);
+  if (!key) return { bytes: msg };
+  const { rr, mac } = signMessage(msg, { key, originalId: id, time: now });
+  return { bytes: appendRR(msg, rr), mac };
 }
 
 /** The zones of `now` that are new or whose serial differs from `before`'s, and that a secondary can transfer. */
@@ -82,7 +90,13 @@ interface Pending {
   tries: number;
   started: number;
   timer?: NodeJS.Timeout;
-  message: () => Buffer;
+  /** The key it is signed with (the zone's notify: key, or the server's), if any. */
+  key?: TsigKey;
+  message: () => { bytes: Buffer; mac?: Buffer };
+  /** The MAC of each try sent (each is signed anew): a reply may answer any of them. */
+  macs: Buffer[];
+  /** Why the last reply did not count (RFC 8945 §5.3: a reply to a signed NOTIFY must verify). */
+  unverified?: string;
 }
 
 export class Notifier {
@@ -130,7 +144,7 @@ export class Notifier {
         this.log.debug({ zone: name, target: fmtTarget(target), serial: old.serial, by: serial }, 'notify superseded');
       }
       const id = this.freshId();
-      const p: Pending = { zone: name, serial, target, id, tries: 0, started: performance.now(), message: () => encodeNotify(id, zone, to.key) };
+      const p: Pending = { zone: name, serial, target, id, tries: 0, started: performance.now(), key: to.key, message: () => notifyMessage(id, zone, to.key, Math.floor(Date.now() / 1000)), macs: [] };
       this.pending.set(k, p);
       this.send(k, p);
     }
@@ -158,7 +172,9 @@ export class Notifier {
     if (this.pending.get(k) !== p) return;
     if (p.tries >= this.tries) {
       this.pending.delete(k);
-      this.log.warn({ zone: p.zone, serial: p.serial, target: fmtTarget(p.target), tries: p.tries }, 'notify given up: no reply');
+      const entry = { zone: p.zone, serial: p.serial, target: fmtTarget(p.target), tries: p.tries };
+      if (p.unverified) this.log.warn({ ...entry, why: p.unverified }, 'notify given up: no verified reply');
+      else this.log.warn(entry, 'notify given up: no reply');
       this.o.onOutcome?.('given-up');
       return;
     }
@@ -167,7 +183,8 @@ export class Notifier {
     p.timer = setTimeout(() => this.send(k, p), this.firstDelayMs * 2 ** (p.tries - 1));
     p.timer.unref();
     try {
-      const msg = p.message();
+      const { bytes: msg, mac } = p.message();
+      if (mac) p.macs.push(mac);
       this.socket(p.target).send(msg, p.target.port, p.target.host, (err) => {
         if (err) this.log.debug({ zone: p.zone, target: fmtTarget(p.target), err: err.message }, 'notify not sent');
       });
@@ -197,17 +214,31 @@ export class Notifier {
     const r = d.response;
     for (const [k, p] of this.pending) {
       if (p.id !== r.id || p.target.port !== from.port || !sameHost(p.target.host, from.address)) continue;
+      // RFC 8945 §5.3: to a signed NOTIFY, only a reply signed with the key and chained to our MAC is an answer;
+      // another one (unsigned, a bad MAC, an unsigned BADKEY/BADSIG) could come from anyone: as no reply, so retried.
+      const v = p.key ? verifyResponse(msg, r.tsig, p.key, p.macs, Math.floor(Date.now() / 1000)) : undefined;
+      if (v && !v.ok) {
+        p.unverified = `${v.why} (rcode ${r.rcode})`;
+        this.log.debug({ zone: p.zone, target: fmtTarget(p.target), why: p.unverified }, 'notify reply not verified');
+        return;
+      }
       clearTimeout(p.timer);
       this.pending.delete(k);
       const entry = { zone: p.zone, serial: p.serial, target: fmtTarget(p.target), tries: p.tries, ms: Math.round(performance.now() - p.started) };
-      // An error reply (NOTAUTH for a key it does not know, REFUSED when it does not take NOTIFY from us) is an
+      // An error reply (REFUSED when it does not take NOTIFY from us; signed, when we signed) is an
       // answer too: retrying would earn the same one.
       if (r.rcode === 0) this.log.info(entry, 'notify acknowledged');
-      else this.log.warn({ ...entry, rcode: r.rcode }, 'notify answered with an error');
+      else this.log.warn({ ...entry, rcode: r.rcode, ...tsigDetail(r.tsig) }, 'notify answered with an error');
       this.o.onOutcome?.(r.rcode === 0 ? 'acknowledged' : 'error');
       return;
     }
   }
+}
+
+/** A verified TSIG error (BADTIME, BADTRUNC) and, for BADTIME, the secondary's time (RFC 8945 §5.4.3: log it). */
+function tsigDetail(t: TsigRecord | undefined): { tsigError?: string; theirTime?: number } {
+  if (!t?.error) return {};
+  return { tsigError: tsigErrorText(t.error), ...(t.other.length === 6 ? { theirTime: t.other.readUIntBE(0, 6) } : {}) };
 }
 
 function sameHost(a: string, b: string): boolean {

@@ -34,8 +34,12 @@ export interface DecodedQuery extends Question {
 
 export type Decoded =
   | { kind: 'query'; query: DecodedQuery }
-  /** Answer with this rcode; question and edns when they could be read. */
-  | { kind: 'error'; id: number; flags: number; rcode: number; question?: Question; edns?: Edns; reason: string }
+  /**
+   * Answer with this rcode; question and edns when they could be read, and
+   * the TSIG when the message was read to its end (RFC 8945 §5.2: the reply
+   * to a request whose TSIG verifies is signed, whatever its rcode).
+   */
+  | { kind: 'error'; id: number; flags: number; rcode: number; question?: Question; edns?: Edns; tsig?: TsigRecord; reason: string }
   /** Not worth a reply (too short to carry an ID, or a response: RFC 1035 §4.1.1). */
   | { kind: 'drop'; reason: string };
 
@@ -109,7 +113,7 @@ export function decodeQuery(b: Buffer): Decoded {
   let edns: Edns | undefined;
   let tsig: TsigRecord | undefined;
   let clientSoa: DecodedQuery['clientSoa'];
-  const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, reason });
+  const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, ...(tsig ? { tsig } : {}), reason });
   try {
     let o = HEADER_OCTETS;
     if (qd >= 1) {

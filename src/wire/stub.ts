@@ -5,8 +5,9 @@
  * the outcome is a value, never an exception.
  */
 import type { Name } from '../util/name.js';
-import { FLAG, OPCODE } from './constants.js';
+import { FLAG, OPCODE, TYPE } from './constants.js';
 import { readName, skipRR } from './decode.js';
+import { readTsig, type TsigRecord } from './tsig.js';
 import { MessageWriter } from './writer.js';
 
 export interface ResponseRR {
@@ -31,6 +32,8 @@ export interface DecodedResponse {
   question?: { qname: string[]; qtype: number; qclass: number };
   answer: ResponseRR[];
   authority: ResponseRR[];
+  /** The TSIG (RFC 8945), when it is the last record of the additional section; the caller verifies it. */
+  tsig?: TsigRecord;
 }
 
 /** One question, RD clear (RFC 1035 §4.1.1: we ask an authoritative server, not a resolver), no EDNS. */
@@ -50,7 +53,7 @@ export function decodeResponse(b: Buffer): { kind: 'response'; response: Decoded
   if (b.length < 12) return { kind: 'malformed', reason: 'shorter than a header' };
   const flags = b.readUInt16BE(2);
   if (!(flags & FLAG.QR)) return { kind: 'malformed', reason: 'QR clear: a query, not a response' };
-  const qd = b.readUInt16BE(4), an = b.readUInt16BE(6), ns = b.readUInt16BE(8);
+  const qd = b.readUInt16BE(4), an = b.readUInt16BE(6), ns = b.readUInt16BE(8), ar = b.readUInt16BE(10);
   const r: DecodedResponse = {
     id: b.readUInt16BE(0), flags, opcode: (flags >> 11) & 0xf, rcode: flags & 0xf,
     aa: (flags & FLAG.AA) !== 0, tc: (flags & FLAG.TC) !== 0, answer: [], authority: [],
@@ -68,11 +71,29 @@ export function decodeResponse(b: Buffer): { kind: 'response'; response: Decoded
       o = rr.rdEnd;
       (i < an ? r.answer : r.authority).push({ owner: rr.owner, type: rr.type, klass: rr.klass, ttl: rr.ttl, rdStart: rr.rdStart, rdEnd: rr.rdEnd });
     }
+    const tsig = lastTsig(b, o, ar);
+    if (tsig) r.tsig = tsig;
   } catch (e) {
     // A truncated response (TC) may end inside a section: what was read is kept.
     if (!r.tc) return { kind: 'malformed', reason: (e as Error).message };
   }
   return { kind: 'response', response: r };
+}
+
+/**
+ * RFC 8945 §5.1: the TSIG is the last record of the additional section.
+ * One elsewhere, or an additional section that does not parse, gives none:
+ * to a client expecting a signed reply, that is an unsigned one.
+ */
+function lastTsig(b: Buffer, o: number, ar: number): TsigRecord | undefined {
+  try {
+    for (let i = 0; i < ar; i++) {
+      const rr = skipRR(b, o);
+      if (rr.type === TYPE.TSIG) return i === ar - 1 ? readTsig(b, o) : undefined;
+      o = rr.rdEnd;
+    }
+  } catch { /* no TSIG to verify */ }
+  return undefined;
 }
 
 /** The SERIAL of SOA RDATA (RFC 1035 §3.3.13: MNAME, RNAME, then five 32-bit fields), or undefined if it does not fit. */

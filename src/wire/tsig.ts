@@ -4,7 +4,7 @@
  * (key, MAC, time, truncation). Pure: the clock and the keys are arguments.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Name, lowerName, nameKey, nameToWire } from '../util/name.js';
+import { type Name, lowerName, nameEquals, nameKey, nameToWire } from '../util/name.js';
 import { CLASS, TYPE } from './constants.js';
 import { readName } from './decode.js';
 
@@ -118,33 +118,87 @@ function hmac(key: TsigKey, parts: Buffer[]): Buffer {
   return h.digest();
 }
 
+/** The MAC `t` should carry over `msg` with `key`: §4.3.3's digest, after `prior` (the request's MAC, for a response, §5.3). */
+function expectedMac(msg: Buffer, t: TsigRecord, key: TsigKey, prior?: Buffer): Buffer {
+  const parts = [unsignedView(msg, t.start, t.originalId), variables(t.keyName, key.algorithm, t.timeSigned, t.fudge, t.error, t.other)];
+  return hmac(key, prior ? [u16(prior.length), prior, ...parts] : parts);
+}
+
+/** §5.2.2.1: a MAC longer than the hash, or shorter than max(10, half of it), is malformed. */
+function impossibleLength(mac: Buffer, key: TsigKey): boolean {
+  const full = ALGORITHMS[key.algorithm].size;
+  return mac.length > full || mac.length < Math.max(10, full / 2);
+}
+
+/** Constant time over the MAC given (its length is public, and checked first): no timing oracle on the secret. */
+function macMatches(expect: Buffer, mac: Buffer): boolean {
+  return mac.length <= expect.length && timingSafeEqual(expect.subarray(0, mac.length), mac);
+}
+
+const algorithmOf = (t: TsigRecord) => (t.algorithm.length === 1 ? t.algorithm[0]! : nameKey(t.algorithm));
+
 /** How a request's TSIG fared (§5.2). */
 export type Verdict =
   | { ok: true; key: TsigKey; mac: Buffer; tsig: TsigRecord }
-  /** BADKEY, BADSIG, BADTRUNC: answer NOTAUTH with an unsigned TSIG carrying the error (§5.3.2). */
+  /** BADKEY, BADSIG: answer NOTAUTH with an unsigned TSIG carrying the error (§5.3.2: MUST NOT be signed). */
   | { ok: false; error: number; signed: false; tsig: TsigRecord; why: string }
-  /** BADTIME: NOTAUTH, signed with the key, our time in other data (§5.2.3). */
+  /**
+   * BADTIME (§5.2.3) and BADTRUNC (§5.2.4): the request's MAC verified, so
+   * the NOTAUTH is signed with the key, chained to that MAC (§5.3.2).
+   */
   | { ok: false; error: number; signed: true; key: TsigKey; mac: Buffer; tsig: TsigRecord; why: string }
   /** A MAC of an impossible length: FORMERR (§5.2.2.1). */
   | { ok: false; formerr: true; tsig: TsigRecord; why: string };
 
-/** `now` in seconds since the epoch. */
+/**
+ * `now` in seconds since the epoch.
+ *
+ * No replay cache (§5.2.3's SHOULD on the last Time Signed per key, §10):
+ * a request is taken anywhere within the fudge of our clock. Rejecting one
+ * signed earlier than the last accepted would refuse good requests (two
+ * secondaries sharing a key whose clocks differ, datagrams reordered) and
+ * still let an identical copy through (its time is not earlier); the
+ * window is what bounds a replay (docs/replication-transfers.md, TSIG).
+ */
 export function verifyRequest(msg: Buffer, tsig: TsigRecord, keys: Keyring, now: number): Verdict {
   const key = keys.get(nameKey(tsig.keyName));
-  const alg = tsig.algorithm.length === 1 ? tsig.algorithm[0]! : nameKey(tsig.algorithm);
+  const alg = algorithmOf(tsig);
   // §5.2.1: an unknown key, or a known key with another algorithm, is BADKEY.
   if (!key || key.algorithm !== alg) return { ok: false, error: TSIG_ERROR.BADKEY, signed: false, tsig, why: key ? `key ${nameKey(tsig.keyName)} is ${key.algorithm}, the request says ${alg}` : `no key ${nameKey(tsig.keyName)}` };
   const full = ALGORITHMS[key.algorithm].size;
-  // §5.2.2.1: longer than the hash, or shorter than max(10, half of it), is malformed.
-  if (tsig.mac.length > full || tsig.mac.length < Math.max(10, full / 2)) return { ok: false, formerr: true, tsig, why: `MAC of ${tsig.mac.length} octets for ${key.algorithm}` };
-  const expect = hmac(key, [unsignedView(msg, tsig.start, tsig.originalId), variables(tsig.keyName, key.algorithm, tsig.timeSigned, tsig.fudge, tsig.error, tsig.other)]);
-  // Constant time over the MAC given (its length is public): no timing oracle on the secret.
-  if (!timingSafeEqual(expect.subarray(0, tsig.mac.length), tsig.mac)) return { ok: false, error: TSIG_ERROR.BADSIG, signed: false, tsig, why: 'the MAC does not match' };
+  if (impossibleLength(tsig.mac, key)) return { ok: false, formerr: true, tsig, why: `MAC of ${tsig.mac.length} octets for ${key.algorithm}` };
+  // §5.2.2: the MAC over the request (no prior MAC: it is the first message).
+  if (!macMatches(expectedMac(msg, tsig, key), tsig.mac)) return { ok: false, error: TSIG_ERROR.BADSIG, signed: false, tsig, why: 'the MAC does not match' };
   // §5.2.3: the time signed, plus or minus the fudge, must hold our time.
   if (Math.abs(now - tsig.timeSigned) > tsig.fudge) return { ok: false, error: TSIG_ERROR.BADTIME, signed: true, key, mac: tsig.mac, tsig, why: `time signed is ${tsig.timeSigned - now} s from ours, fudge ${tsig.fudge}` };
   // §5.2.4: we answer only full-length MACs (our local policy) — BADTRUNC otherwise.
-  if (tsig.mac.length < full) return { ok: false, error: TSIG_ERROR.BADTRUNC, signed: false, tsig, why: `truncated MAC (${tsig.mac.length} of ${full} octets)` };
+  if (tsig.mac.length < full) return { ok: false, error: TSIG_ERROR.BADTRUNC, signed: true, key, mac: tsig.mac, tsig, why: `truncated MAC (${tsig.mac.length} of ${full} octets)` };
   return { ok: true, key, mac: tsig.mac, tsig };
+}
+
+const ERROR_NAMES: Record<number, string> = { 16: 'BADSIG', 17: 'BADKEY', 18: 'BADTIME', 22: 'BADTRUNC' };
+export const tsigErrorText = (e: number): string => ERROR_NAMES[e] ?? String(e);
+
+/** How a response to one of our signed requests fared (§5.3, the client's side of §5.2). */
+export type ResponseVerdict = { ok: true; tsig: TsigRecord } | { ok: false; why: string };
+
+/**
+ * A response to a request we signed with `key` (a NOTIFY): it must carry a
+ * TSIG of the same key and algorithm, whose MAC, chained to the request's
+ * (one of `requestMacs`: a retry is signed anew, and a reply may answer an
+ * earlier try), verifies over the response, signed within its fudge of
+ * `now`. An unsigned error TSIG (BADKEY, BADSIG: §5.3.2) verifies nothing,
+ * so it is not a verified response; neither is a truncated MAC (§5.2.4,
+ * our policy as for requests).
+ */
+export function verifyResponse(msg: Buffer, tsig: TsigRecord | undefined, key: TsigKey, requestMacs: readonly Buffer[], now: number): ResponseVerdict {
+  if (!tsig) return { ok: false, why: 'the reply is not signed' };
+  if (!nameEquals(tsig.keyName, key.name) || algorithmOf(tsig) !== key.algorithm) return { ok: false, why: `the reply is signed with key ${nameKey(tsig.keyName)} ${algorithmOf(tsig)}, not ours` };
+  if (tsig.mac.length === 0) return { ok: false, why: `the reply carries TSIG error ${tsigErrorText(tsig.error)}, unsigned` };
+  if (tsig.mac.length !== ALGORITHMS[key.algorithm].size) return { ok: false, why: `the reply's MAC is ${tsig.mac.length} octets, not ${ALGORITHMS[key.algorithm].size}` };
+  if (!requestMacs.some((prior) => macMatches(expectedMac(msg, tsig, key, prior), tsig.mac))) return { ok: false, why: "the reply's MAC does not verify" };
+  if (Math.abs(now - tsig.timeSigned) > tsig.fudge) return { ok: false, why: `the reply was signed ${tsig.timeSigned - now} s from our time, fudge ${tsig.fudge}` };
+  return { ok: true, tsig };
 }
 
 export interface SignOptions {
@@ -177,7 +231,7 @@ export function signMessage(msg: Buffer, o: SignOptions): { rr: Buffer; mac: Buf
   return { rr: tsigRR(o.key.name, o.key.algorithm, o.time, fudge, mac, o.originalId, error, other), mac };
 }
 
-/** An unsigned TSIG (empty MAC) carrying an error, for BADKEY, BADSIG and BADTRUNC (§5.3.2). */
+/** An unsigned TSIG (empty MAC) carrying an error, for BADKEY and BADSIG (§5.3.2). */
 export function unsignedError(t: TsigRecord, error: number, time: number): Buffer {
   return tsigRR(t.keyName, t.algorithm, time, t.fudge, Buffer.alloc(0), t.originalId, error, Buffer.alloc(0));
 }

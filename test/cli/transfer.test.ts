@@ -109,6 +109,18 @@ describe.skipIf(!haveDig)('mailns serve --tsig-key --allow-transfer-key', () => 
     expect(log).not.toContain(secret);
   });
 
+  it('a key file holding only the secret (quoted or not, or after a misspelt keyword) is a finding that never shows it', () => {
+    const raw = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==';
+    for (const [i, text] of [`${raw}\n`, `"${raw}"\n`, `kee "x" { secret "${raw}"; };\n`, `key x { secrett ${raw}; };\n`].entries()) {
+      const file = join(dir, `bare${i}.key`);
+      writeFileSync(file, text, { mode: 0o600 });
+      const r = cli('serve', 'zones', '--listen', '127.0.0.1:0', '--tsig-key', file);
+      expect(r.status, text).toBe(2);
+      expect(r.stderr, text).toContain('[tsig-key]');
+      expect(r.stderr, text).not.toContain(raw);
+    }
+  });
+
   it('a bad flag or key file is one line and exit 2, before anything is loaded', () => {
     for (const [args, msg] of [
       [['--allow-transfer', '10.0.0.1/8'], 'mailns serve: --allow-transfer "10.0.0.1/8" has host bits set: the network is 10.0.0.0/8'],

@@ -2,14 +2,16 @@
  * NOTIFY out (RFC 1996), in process: the message as dnspython reads it (its
  * TSIG verified by dnspython with the key), and the Notifier against a UDP
  * socket playing the secondary: acknowledged, retried, given up, superseded,
- * an error reply, replies that do not match.
+ * an error reply, replies that do not match; and, signed, against a
+ * dnspython secondary whose replies are signed, unsigned or wrongly signed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadZones } from '../../src/server/load.js';
+import { ServerMetrics } from '../../src/server/metrics.js';
 import { Notifier, encodeNotify, parseNotifyTarget, zonesToNotify } from '../../src/server/notify.js';
 import type { TsigKey } from '../../src/wire/tsig.js';
 import { PYTHON, requireDnspython } from '../helpers/dnspy.js';
@@ -140,13 +142,13 @@ describe('the Notifier against a UDP secondary', () => {
   });
 
   it('an error reply ends the retries, at warn with its rcode', async () => {
-    const sec = await secondary((msg) => ack(msg, 9));
+    const sec = await secondary((msg) => ack(msg, 5));
     const { log, lines } = logger();
-    const n = new Notifier({ targets: [{ host: '127.0.0.1', port: sec.port }], key: KEY, firstDelayMs: 20 }, log);
+    const n = new Notifier({ targets: [{ host: '127.0.0.1', port: sec.port }], firstDelayMs: 20 }, log);
     cleanup.push(() => n.close(), sec.close);
     n.notify(zone.zone, zone.serial);
     await until(() => lines.some((l) => l.msg === 'notify answered with an error'));
-    expect(lines.find((l) => l.msg === 'notify answered with an error')).toMatchObject({ level: 40, rcode: 9 });
+    expect(lines.find((l) => l.msg === 'notify answered with an error')).toMatchObject({ level: 40, rcode: 5 });
     expect(sec.got.length).toBe(1);
   });
 
@@ -170,5 +172,126 @@ describe('the Notifier against a UDP secondary', () => {
     expect(lines.find((l) => l.msg.startsWith('notify: names a key'))).toMatchObject({ level: 40, key: 'other.test.' });
     expect(n.waiting).toBe(0);
     expect(server.got).toHaveLength(0);
+  });
+});
+
+/**
+ * A secondary we did not write: dnspython on a UDP socket. It reads each
+ * NOTIFY with the key (so our request verifies, or it says why not) and
+ * answers as `modes` says, one mode per NOTIFY received, the last repeated:
+ * `signed` (dns.message.make_response: signed with the key, chained to our
+ * MAC, RFC 8945 §5.3), `unsigned` (the same reply without its TSIG),
+ * `wrong-secret` (signed by a key of the same name and another secret),
+ * `badsig` (NOTAUTH with an unsigned BADSIG TSIG, as a secondary with
+ * another secret answers, §5.3.2), `refused` (REFUSED, signed).
+ */
+const SECONDARY = `
+import json, sys, socket, dns.message, dns.tsig, dns.tsigkeyring, dns.rcode, dns.name
+name, secret, modes = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+ring = dns.tsigkeyring.from_text({name: ("hmac-sha256", secret)})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+n = 0
+while True:
+    wire, peer = s.recvfrom(65535)
+    mode = modes[min(n, len(modes) - 1)]
+    n += 1
+    try:
+        q = dns.message.from_wire(wire, keyring=ring)
+    except Exception as e:
+        print(json.dumps({"request": type(e).__name__}), flush=True); continue
+    print(json.dumps({"request": "verified" if q.had_tsig else "unsigned", "mode": mode}), flush=True)
+    r = dns.message.make_response(q)
+    if mode == "unsigned":
+        r.tsig = None
+    elif mode == "wrong-secret":
+        r.use_tsig(dns.tsig.Key(name, b"another secret, not the key's!!!", "hmac-sha256"), original_id=q.id)
+    elif mode == "badsig":
+        r = dns.message.make_response(q, tsig_error=dns.rcode.BADSIG)
+        r.set_rcode(dns.rcode.NOTAUTH)
+        out = r.to_wire(max_size=65535, multi=False)
+        # An unsigned error TSIG (MAC size 0), as RFC 8945 §5.3.2 gives it: rebuilt by hand, dnspython always signs.
+        tsig = r.tsig[0].replace(mac=b"")
+        r.tsig = None
+        base = bytearray(r.to_wire())
+        rd = tsig.to_digestable()
+        base[10:12] = (int.from_bytes(base[10:12], "big") + 1).to_bytes(2, "big")
+        s.sendto(bytes(base) + dns.name.from_text(name).to_wire() + (250).to_bytes(2, "big") + (255).to_bytes(2, "big") + (0).to_bytes(4, "big") + len(rd).to_bytes(2, "big") + rd, peer)
+        continue
+    elif mode == "refused":
+        r.set_rcode(dns.rcode.REFUSED)
+    s.sendto(r.to_wire(), peer)
+`;
+
+async function pySecondary(key: TsigKey, modes: string[]) {
+  const child = spawn(PYTHON, ['-c', SECONDARY, key.name.join('.') + '.', key.secret.toString('base64'), modes.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen: Record<string, string>[] = [];
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const port = await new Promise<number>((ok, fail) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (/^\d+$/.test(line)) ok(Number(line)); else seen.push(JSON.parse(line) as Record<string, string>);
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`the dnspython secondary exited ${code}: ${err}`)));
+  });
+  return { port, seen, close: () => { child.kill(); } };
+}
+
+describe.skipIf(!havePy)('a signed NOTIFY: only a reply whose TSIG verifies is an answer (RFC 8945 §5.3)', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => { for (const c of cleanup.splice(0)) c(); });
+
+  async function run(modes: string[]) {
+    const sec = await pySecondary(KEY, modes);
+    const { log, lines } = logger();
+    const metrics = new ServerMetrics();
+    const n = new Notifier({ targets: [{ host: '127.0.0.1', port: sec.port }], key: KEY, firstDelayMs: 20, onOutcome: (o) => metrics.notified(o) }, log);
+    cleanup.push(() => n.close(), sec.close);
+    n.notify(zone.zone, zone.serial);
+    await until(() => n.waiting === 0, 10_000);
+    const counted = (await metrics.registry.getSingleMetricAsString('mailns_notify_total')).split('\n').filter((l) => l.startsWith('mailns_notify_total{') && !l.endsWith(' 0'));
+    return { sec, lines, counted, end: lines.find((l) => /^notify (acknowledged|given up|answered)/.test(l.msg))! };
+  }
+
+  it('answered signed: acknowledged at the first try, dnspython having verified our NOTIFY', async () => {
+    const { sec, end, counted } = await run(['signed']);
+    expect(end).toMatchObject({ msg: 'notify acknowledged', tries: 1 });
+    expect(sec.seen).toEqual([{ request: 'verified', mode: 'signed' }]);
+    expect(counted).toEqual(['mailns_notify_total{outcome="acknowledged"} 1']);
+  });
+
+  it('answered unsigned: retried, acknowledged once a signed reply comes', async () => {
+    const { sec, end, lines } = await run(['unsigned', 'unsigned', 'signed']);
+    expect(end).toMatchObject({ msg: 'notify acknowledged', tries: 3 });
+    expect(sec.seen.map((s) => s.request)).toEqual(['verified', 'verified', 'verified']);
+    expect(lines.filter((l) => l.msg === 'notify reply not verified').map((l) => l.why)).toEqual(['the reply is not signed (rcode 0)', 'the reply is not signed (rcode 0)']);
+  });
+
+  for (const [mode, why] of [
+    ['unsigned', 'the reply is not signed (rcode 0)'],
+    ['wrong-secret', "the reply's MAC does not verify (rcode 0)"],
+    ['badsig', 'the reply carries TSIG error BADSIG, unsigned (rcode 9)'],
+  ] as const) {
+    it(`answered ${mode} every time: retried, given up saying why, counted given-up`, async () => {
+      const { sec, end, counted } = await run([mode]);
+      expect(end).toMatchObject({ msg: 'notify given up: no verified reply', level: 40, tries: 5, why });
+      expect(sec.seen).toHaveLength(5);
+      expect(counted).toEqual(['mailns_notify_total{outcome="given-up"} 1']);
+    });
+  }
+
+  it('a signed REFUSED is an answer: not retried, counted as an error', async () => {
+    const { sec, end, counted } = await run(['refused']);
+    expect(end).toMatchObject({ msg: 'notify answered with an error', rcode: 5, tries: 1 });
+    expect(sec.seen).toHaveLength(1);
+    expect(counted).toEqual(['mailns_notify_total{outcome="error"} 1']);
   });
 });

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeQuery } from '../../src/wire/decode.js';
-import { appendRR, keyring, signMessage, TSIG_ERROR, verifyRequest, type TsigKey } from '../../src/wire/tsig.js';
+import { decodeResponse } from '../../src/wire/stub.js';
+import { appendRR, keyring, signMessage, TSIG_ERROR, unsignedError, verifyRequest, verifyResponse, type TsigKey } from '../../src/wire/tsig.js';
 
 const KEY: TsigKey = { name: ['k', 'test'], algorithm: 'hmac-sha256', secret: Buffer.from('0123456789abcdef0123456789abcdef') };
 const KEYS = keyring([KEY]);
@@ -69,7 +70,8 @@ describe('TSIG requests (RFC 8945 §5.2)', () => {
       const len = Buffer.alloc(2); len.writeUInt16BE(rdata.length, 0);
       return Buffer.concat([head, m.subarray(t.start, rdStart - 2), len, rdata]);
     };
-    expect(verdict(cut(16))).toMatchObject({ ok: false, error: TSIG_ERROR.BADTRUNC });
+    // §5.3.2: the request's MAC verified (as far as it goes), so the BADTRUNC is signed, chained to it.
+    expect(verdict(cut(16))).toMatchObject({ ok: false, error: TSIG_ERROR.BADTRUNC, signed: true, mac: t.mac.subarray(0, 16) });
     expect(verdict(cut(8))).toMatchObject({ ok: false, formerr: true });
   });
 
@@ -79,5 +81,48 @@ describe('TSIG requests (RFC 8945 §5.2)', () => {
     const both = Buffer.concat([m, opt]);
     both.writeUInt16BE(2, 10);
     expect(decodeQuery(both)).toMatchObject({ kind: 'error', rcode: 1, reason: 'TSIG is not the last record' });
+  });
+});
+
+/** The reply to query(): QR set, the same ID. */
+function reply(): Buffer {
+  const r = query();
+  r.writeUInt16BE(0x8000, 2);
+  return r;
+}
+
+describe('TSIG responses, as a client checks them (RFC 8945 §5.3, §5.4)', () => {
+  const requestMac = signMessage(query(), { key: KEY, originalId: 0x1234, time: NOW }).mac;
+  const signedReply = (o: { key?: TsigKey; prior?: Buffer; time?: number } = {}) => {
+    const r = reply();
+    return appendRR(r, signMessage(r, { key: o.key ?? KEY, originalId: 0x1234, time: o.time ?? NOW, prior: o.prior ?? requestMac }).rr);
+  };
+  const check = (msg: Buffer, macs = [requestMac], now = NOW) => {
+    const d = decodeResponse(msg);
+    if (d.kind !== 'response') throw new Error(d.reason);
+    return verifyResponse(msg, d.response.tsig, KEY, macs, now);
+  };
+
+  it('a reply signed with the key, chained to the request MAC, verifies; to any of the tries sent', () => {
+    expect(check(signedReply())).toMatchObject({ ok: true });
+    const other = Buffer.alloc(32, 7);
+    expect(check(signedReply(), [other, requestMac])).toMatchObject({ ok: true });
+  });
+
+  it('unsigned, another secret, another key, a MAC not chained to ours, an unsigned error TSIG, outside the fudge: not verified', () => {
+    expect(check(reply())).toEqual({ ok: false, why: 'the reply is not signed' });
+    expect(check(signedReply({ key: { ...KEY, secret: Buffer.from('another secret') } }))).toEqual({ ok: false, why: "the reply's MAC does not verify" });
+    expect(check(signedReply({ key: { ...KEY, name: ['other', 'test'] } }))).toMatchObject({ ok: false, why: expect.stringMatching(/^the reply is signed with key other\.test\./) });
+    expect(check(signedReply({ prior: Buffer.alloc(32) }))).toMatchObject({ ok: false, why: "the reply's MAC does not verify" });
+    const d = decodeQuery(signed());
+    if (d.kind !== 'query') throw new Error('decode');
+    expect(check(appendRR(reply(), unsignedError(d.query.tsig!, TSIG_ERROR.BADKEY, NOW)))).toEqual({ ok: false, why: 'the reply carries TSIG error BADKEY, unsigned' });
+    expect(check(signedReply({ time: NOW - 301 }))).toMatchObject({ ok: false, why: expect.stringMatching(/^the reply was signed -301 s from our time/) });
+  });
+
+  it('a changed reply does not verify', () => {
+    const m = signedReply();
+    m[3] = 0x03; // NXDOMAIN written over the signed NOERROR
+    expect(check(m)).toMatchObject({ ok: false, why: "the reply's MAC does not verify" });
   });
 });

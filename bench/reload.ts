@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     makeSet(zones);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const t0 = performance.now();
-    const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('taskset', ['-c', process.env.BENCH_RELOAD_CORES ?? '0', process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let log = '';
     child.stdout!.on('data', (d: Buffer) => { log += d.toString(); if (log.length > 1 << 20) log = log.slice(-(1 << 16)); });
     const until = async (re: RegExp, from: number, limitMs: number) => {

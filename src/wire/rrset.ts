@@ -56,7 +56,8 @@ export function makeRRset(spelled: Name, type: number, klass: number, ttl: numbe
     keep.push(r);
     if (sources[i]) keptSources.push(sources[i]!);
   });
-  const rs: RRset = { owner, type, klass, ttl, rdatas: keep, compress: COMPRESSIBLE.has(type), sources: keptSources };
+  // slice(): arrays grown by push keep room for 16 more; a zone holds one pair per RRset, so they are kept at their length.
+  const rs: RRset = { owner, type, klass, ttl, rdatas: keep.slice(), compress: COMPRESSIBLE.has(type), sources: keptSources.slice() };
   return owner.every((l, i) => l === spelled[i]) ? rs : { ...rs, written: [...spelled] };
 }
 

@@ -13,10 +13,46 @@ export { PUBLISH_LIMIT };
 /** The children of every node that has none: most nodes are leaves, and a map each was a good part of a zone's memory. */
 const NO_CHILDREN: ReadonlyMap<string, ZoneNode> = new Map();
 
+/**
+ * A node's RRsets by type. Most nodes hold one or two, so they are a short
+ * array searched in order (a Map each, with its hash table, was a sixth of
+ * a loaded zone's memory); the order is the order they were set in.
+ */
+export class RRsetsByType {
+  private list: readonly RRset[] = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  get(type: number): RRset | undefined {
+    for (const rs of this.list) if (rs.type === type) return rs;
+    return undefined;
+  }
+
+  has(type: number): boolean {
+    return this.get(type) !== undefined;
+  }
+
+  /** Zone.build and synthesize only: the RRset of its type, replacing one there. The array is kept at its length. */
+  set(rs: RRset): void {
+    const i = this.list.findIndex((x) => x.type === rs.type);
+    this.list = i < 0 ? this.list.concat(rs) : this.list.map((x, j) => (j === i ? rs : x));
+  }
+
+  keys(): IterableIterator<number> {
+    return this.list.map((rs) => rs.type).values();
+  }
+
+  values(): IterableIterator<RRset> {
+    return this.list.values();
+  }
+}
+
 export class ZoneNode {
   /** Set only while Zone.build makes the trie; read-only from then on. */
   children: ReadonlyMap<string, ZoneNode> = NO_CHILDREN;
-  readonly rrsets = new Map<number, RRset>();
+  readonly rrsets = new RRsetsByType();
   /** True where an NS RRset below the apex makes a zone cut (RFC 1034 §4.2.1). */
   cut = false;
   constructor(readonly name: Name) {}
@@ -69,7 +105,8 @@ export class Zone {
         const label = owner[i]!;
         let next = node.children.get(label);
         if (!next) {
-          next = new ZoneNode(i === 0 ? owner : owner.slice(i));
+          // The node of the RRset's own name shares the RRset's owner (both are the lower-cased name).
+          next = new ZoneNode(i === 0 ? rs.owner : owner.slice(i));
           const children = node.children === NO_CHILDREN ? new Map<string, ZoneNode>() : node.children as Map<string, ZoneNode>;
           children.set(label, next);
           node.children = children;
@@ -77,7 +114,7 @@ export class Zone {
         node = next;
       }
       if (node.rrsets.has(rs.type)) return { error: `two RRsets for ${nameToText(owner)} ${typeToText(rs.type)}` };
-      node.rrsets.set(rs.type, rs);
+      node.rrsets.set(rs);
       count += rs.rdatas.length;
       if (rs.type === TYPE.NS && node !== apex) node.cut = true;
     }
@@ -92,7 +129,7 @@ export class Zone {
       const r = s.lookup(lname);
       if (r === undefined) continue;
       const node = new ZoneNode(lname);
-      if (r !== 'ent') for (const [t, rs] of r) node.rrsets.set(t, rs);
+      if (r !== 'ent') for (const rs of r.values()) node.rrsets.set(rs);
       return node;
     }
     return undefined;

@@ -53,7 +53,7 @@ describe('notServed (the loader reports the unexplained ones as zone-build)', ()
     // A node keyed with a capital, as a producer that bypassed the build would make it.
     const bad = new ZoneNode(['Bad', 'z', 'test']);
     const rs = { ...a('bad.z.test.', '192.0.2.9'), owner: ['Bad', 'z', 'test'] };
-    bad.rrsets.set(TYPE.A, rs);
+    bad.rrsets.set(rs);
     zone.apex.children.set('Bad', bad);
     const lz2: LintZone = { ...lz };
     expect(notServed(lintView([lz2]), lz2).unexplained).toEqual([rs]);

@@ -23,8 +23,13 @@ export class ParsePool {
   /** Files parsed so far on a worker, and on the calling thread (no worker, or one that failed). */
   readonly parsed = { worker: 0, here: 0 };
 
-  /** `size` workers (default: one fewer than the cores, at least one), started on first use. */
-  constructor(private readonly size = Math.max(1, availableParallelism() - 1)) {}
+  /**
+   * `size` workers, started on first use. The default is one fewer than the
+   * cores this process may run on (its CPU affinity: `taskset`, a
+   * container's cpuset): with one core there is none, and files are parsed
+   * on the calling thread, since a worker could only take turns with it.
+   */
+  constructor(private readonly size = availableParallelism() - 1) {}
 
   /** The file read and parsed, as readParsed(file) gives it. */
   read(file: string): Promise<ReadResult> {
@@ -52,6 +57,7 @@ export class ParsePool {
 
   private start(): boolean {
     if (this.workers.length) return true;
+    if (this.size < 1) return false;
     try {
       for (let i = 0; i < this.size; i++) {
         const w = new Worker(new URL('./parse-worker.js', import.meta.url));

@@ -117,8 +117,16 @@ export class RRsetCollector {
     this.foreign.push(r);
   }
 
+  /**
+   * The zone's RRsets, once: the drafts (and the foreign records, routed by
+   * then) are let go, since the loader keeps only the RRsets (the drafts of
+   * every zone at once were a good part of a large load's peak of memory).
+   */
   rrsets(): RRset[] {
-    return [...this.drafts.values()].map((d) => makeRRset(d.owner, d.type, CLASS.IN, d.ttl, d.rdatas, d.sources));
+    const out = [...this.drafts.values()].map((d) => makeRRset(d.owner, d.type, CLASS.IN, d.ttl, d.rdatas, d.sources));
+    this.drafts.clear();
+    this.foreign.length = 0;
+    return out;
   }
 }
 

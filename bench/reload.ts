@@ -81,10 +81,11 @@ async function main(): Promise<void> {
       const ms = line ? Number((JSON.parse(line) as { ms?: number }).ms) : NaN;
       return { done, ms, gap, answers: during.length };
     };
-    // Nothing changed; then one zone file edited (its serial moves: the IXFR journal records the change).
+    // Nothing changed; then one zone file edited, its written serial dropped for serial: auto (so
+    // the serial moves, and the IXFR journal records the change).
     const same = await reload();
     const edited = join(zones, `z${ZONES - 1}.test.yaml`);
-    writeFileSync(edited, `${readFileSync(edited, 'utf8')}  added: {ipv4: 192.0.2.1}\n`);
+    writeFileSync(edited, `${readFileSync(edited, 'utf8').replace('soa: {serial: 1}\n', '')}  added: {ipv4: 192.0.2.1}\n`);
     const one = await reload();
     clearInterval(timer);
     clearInterval(poll);

@@ -99,7 +99,7 @@ export class Journals {
   /**
    * After a load: for each zone whose serial moved, the change from the copy
    * served until then; a zone new to this load keeps the journal it had only
-   * if that ends at its copy. Run in slices once the new zones are served
+   * if that ends at its copy; a zone retired loses its journal. Run in slices once the new zones are served
    * (a change of a large zone takes a while to compare): until its change is
    * recorded, the journal of a zone ends before the serial served, and an
    * IXFR request gets the whole zone (src/query/ixfr.ts).
@@ -122,6 +122,10 @@ export class Journals {
       }
       yield;
     }
+    // A retired zone (no file defines it any more) takes its journal with it: the state directory
+    // does not keep the changes of every zone ever served.
+    const served = new Set(now.map((z) => nameKey(z.zone.origin)));
+    for (const [key, z] of old) if (!served.has(key) && this.zones.has(key)) this.drop(key, nameToText(z.zone.origin), 'the zone is retired');
   }
 
   private *record(was: LoadedZone | undefined, z: LoadedZone): Steps<void> {

@@ -115,6 +115,17 @@ describe('the IXFR journal', () => {
     expect(damaged.j.lookup(zoneOf(V[1]!))).toBeUndefined();
     expect(damaged.lines.find((l) => l.msg === 'IXFR journal dropped: the file cannot be used')).toMatchObject({ zone: 'j.test.' });
   });
+
+  it('goes with its zone when the zone is retired (no file defines it any more)', async () => {
+    const state = join(root, 'retire');
+    const { j, lines } = journal(state);
+    await j.loaded(V[0]!.zones, V[1]!.zones);
+    expect(existsSync(join(state, 'ixfr', 'j.test.ixfr.json'))).toBe(true);
+    await j.loaded(V[1]!.zones, []);
+    expect(j.lookup(zoneOf(V[1]!))).toBeUndefined();
+    expect(existsSync(join(state, 'ixfr', 'j.test.ixfr.json'))).toBe(false);
+    expect(lines.find((l) => l.msg === 'IXFR journal dropped: the zone is retired')).toMatchObject({ zone: 'j.test.' });
+  });
 });
 
 describe.skipIf(!requireTool('dig'))('transfer metrics', () => {

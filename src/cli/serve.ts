@@ -247,13 +247,18 @@ function fmtAddr(a: { address: string; port: number }): string {
 const findingKey = (p: Problem) => `${p.file}:${p.line}:${p.col} ${p.rule} ${p.message}`;
 
 /**
- * The load in the log: each finding at its own level (an info note is not a
- * warning). On reload, notes the previous load already logged are only
- * counted, so a note does not come back at every SIGHUP; warnings and
- * errors are logged every time (they say why a zone is not loaded).
+ * The load in the log: a line per zone loaded, and each finding at its own
+ * level (an info note is not a warning). On reload, the zones that did not
+ * change and the notes the previous load already logged are only counted,
+ * so they do not come back at every SIGHUP; warnings and errors are logged
+ * every time (they say why a zone is not loaded).
  */
 function logLoad(log: Logger, r: LoadResult, previous?: LoadResult): void {
+  // On reload, a zone whose content did not change is only counted (in the reloaded line): a
+  // thousand zones make no thousand lines at every SIGHUP.
+  const same = new Set(previous?.zones.map((z) => `${nameKey(z.zone.origin)} ${z.serial} ${z.digest}`));
   for (const z of r.zones) {
+    if (same.has(`${nameKey(z.zone.origin)} ${z.serial} ${z.digest}`)) continue;
     log.info({ zone: nameToText(z.zone.origin), file: z.file, serial: z.serial, records: z.zone.recordCount, ms: Number(z.millis.toFixed(1)) }, 'zone loaded');
   }
   const before = new Set(previous?.problems.map(findingKey));

@@ -59,8 +59,11 @@ describe('a file is one unit on reload', () => {
 
   it('fixed, the whole file moves at once; a clean reload is one info line with counts', async () => {
     writeFileSync(join(zones, 'f.test.yaml'), F('192.0.2.26'));
+    const from = s.lines.length;
     const line = await hup(s);
     expect(line).toMatchObject({ msg: 'reloaded', level: levels.info, zones: 3, changed: 2, added: 0, retired: 0 });
+    // A line for each zone that changed; the unchanged one is only counted.
+    expect(s.lines.slice(from).filter((l) => l.msg === 'zone loaded').map((l) => l.zone).sort()).toEqual(['2.0.192.in-addr.arpa.', 'f.test.']);
     expect((await dig(s.port(), ['-x', '192.0.2.26'])).answer).toEqual(['26.2.0.192.in-addr.arpa. 3600 IN PTR mail.f.test.']);
     expect((await dig(s.port(), ['mail.f.test', 'A'])).answer).toEqual(['mail.f.test. 3600 IN A 192.0.2.26']);
   });

@@ -52,7 +52,9 @@ export class ParsePool {
   close(): void {
     const workers = this.workers.splice(0);
     for (const w of workers) { w.removeAllListeners(); w.on('error', () => undefined); void w.terminate(); }
-    this.parseLeft();
+    const left = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of left) w.done(this.here(w.file));
   }
 
   private start(): boolean {
@@ -88,12 +90,6 @@ export class ParsePool {
     if (this.broken) return;
     this.broken = true;
     this.close();
-  }
-
-  private parseLeft(): void {
-    const left = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const w of left) w.done(this.here(w.file));
   }
 
   private here(file: string): ReadResult {

@@ -87,7 +87,7 @@ function startOf(n: Node): number {
 }
 
 /** A key as the data names it: a null key (`? `, `~:`) is "" there, a mapping or list its YAML text. */
-function keyText(doc: Document, key: Node | null): string | undefined {
+export function keyText(doc: Document, key: Node | null): string | undefined {
   return isScalar(key) ? (key.value === null ? '' : String(key.value)) : collectionKey(doc, key);
 }
 

@@ -15,9 +15,9 @@ export interface YamlSource {
   /** Position of the value at `path` (or of its key, for "unknown key" errors). */
   at(path: Path, key?: boolean): At;
   /**
-   * Lets go of the parsed document, which is most of the memory a loaded
-   * file holds (its nodes are several times the text); `at` parses the kept
-   * text again if it is asked later. The loader calls it when a load is done.
+   * Lets go of the places of the file's nodes (src/config/positions.ts),
+   * much of the memory a loaded file holds; `at` parses the kept text again
+   * if it is asked later. The loader calls it once a file's records are made.
    */
   release(): void;
 }
@@ -34,7 +34,11 @@ export interface YamlKind { noun: string; hint: string }
 const ZONE_FILE: YamlKind = { noun: 'the zone file', hint: 'a zone file is a regular file of YAML text: remove this one from the zone directory, or point it at the real file' };
 
 export function readYaml(file: string, displayName = file, kind: YamlKind = ZONE_FILE): { source?: YamlSource; problems: Problem[] } {
-  const r = readParsed(file, displayName, kind);
+  return sourced(readParsed(file, displayName, kind));
+}
+
+/** A file read and parsed (here or on a worker thread) as the loader takes it: its YamlSource, if it parsed, and its findings. */
+export function sourced(r: ReadResult): { source?: YamlSource; problems: Problem[] } {
   return { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
 }
 
@@ -107,8 +111,7 @@ export function readRegularFile(path: string, limit: number): string | Error {
 }
 
 export function parseYaml(text: string, file: string): { source?: YamlSource; problems: Problem[] } {
-  const r = parseText(text, file);
-  return { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
+  return sourced(parseText(text, file));
 }
 
 /** A parsed file as plain data: its text, the data, where each node starts, and where each line does. */

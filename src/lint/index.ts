@@ -26,7 +26,6 @@ export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
 export interface Silenced { problem: Problem; reason: string }
 
 /** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
-/** Runs every module over every zone of the view; returns findings per zone (same order) and what was silenced. */
 export function lintZones(view: LintView): { findings: Problem[][]; silenced: Silenced[] } {
   return runSteps(lintZoneSteps(view));
 }

@@ -4,7 +4,7 @@
  * tries. Returns every problem at once; a zone with an error is left out,
  * the others still load.
  */
-import { readYaml, sourceOf, type ReadResult, type YamlSource } from '../config/source.js';
+import { readYaml, sourced, type ReadResult, type YamlSource } from '../config/source.js';
 import type { ParsePool } from '../config/parse-pool.js';
 import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, modelKept, type ZoneModel } from '../config/model.js';
@@ -154,9 +154,8 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     let read: { source?: YamlSource; problems: Problem[] };
     if (opts.pool) {
       for (let j = i; j < Math.min(files.length, i + PARSE_AHEAD); j++) ahead[j] ??= opts.pool.read(files[j]!);
-      const r = (yield ahead[i]!) as ReadResult;
+      read = sourced((yield ahead[i]!) as ReadResult);
       ahead[i] = undefined;
-      read = { ...(r.parsed ? { source: sourceOf(r.parsed) } : {}), problems: r.problems };
     }
     const t0 = performance.now();
     read ??= readYaml(file);

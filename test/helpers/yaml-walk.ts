@@ -1,9 +1,12 @@
 /**
  * The reference for at(): the walk over the parsed document that mailns did
  * before places were kept as a tree of their own (src/config/positions.ts),
- * kept here to show that the tree answers exactly as it did.
+ * kept here to show that the tree answers exactly as it did (key texts come
+ * from the one keyText both use: the tree changed the walk, not that).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, YAMLMap, type Document, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, Pair, parseDocument, type Document, type Node } from 'yaml';
+// How a key's text is made is not what the tree changed: both walks name keys with the one function.
+import { keyText } from '../../src/config/positions.js';
 
 export function referenceAt(text: string): (path: readonly (string | number)[], key?: boolean) => { line: number; col: number } {
   const lc = new LineCounter();
@@ -39,23 +42,4 @@ function nodeAt(doc: Document, path: readonly (string | number)[], key: boolean)
     }
   }
   return node ?? undefined;
-}
-
-function keyText(doc: Document, key: Node | null): string | undefined {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  if (!key || isAlias(key)) return undefined;
-  const contents = doc.contents;
-  const logLevel = doc.options.logLevel;
-  try {
-    const one = new YAMLMap();
-    one.items.push(new Pair(key));
-    doc.contents = one;
-    doc.options.logLevel = 'silent';
-    return Object.keys(doc.toJS({ maxAliasCount: 100 }) as object)[0];
-  } catch {
-    return undefined;
-  } finally {
-    doc.contents = contents;
-    doc.options.logLevel = logLevel;
-  }
 }

@@ -15,7 +15,8 @@ import { zoneFiles } from '../server/zone-files.js';
 import { type Name, nameEquals, nameToText, parseZoneName } from '../util/name.js';
 import { CLASS, OPCODE, RCODE, TYPE } from '../wire/constants.js';
 import { decodeResponse, encodeQuery, soaSerial } from '../wire/stub.js';
-import { DEFAULT_LISTEN, parseListen, UsageError } from './serve.js';
+import { DEFAULT_LISTEN, parseListen } from './serve.js';
+import { UsageError } from './usage-error.js';
 
 const DEFAULT_TIMEOUT_S = 2;
 

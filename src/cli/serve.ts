@@ -24,6 +24,8 @@ import { watchTargets, ZoneWatcher } from '../server/watch.js';
 import { Notifier } from '../server/notify.js';
 import { DEFAULT_JOURNAL_LIMITS, Journals, type JournalLimits } from '../server/journal.js';
 import { parseDuration } from '../util/ttl.js';
+import { parseSize } from '../util/size.js';
+import { DURATION_EXPECTED, SIZE_EXPECTED } from '../config/server.js';
 import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
 export { UsageError };
@@ -84,7 +86,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
   const catalogZone = catalogName(values.catalog, label('catalog'));
-  const journalLimits = journalSettings(values);
+  const journalLimits = journalSettings(values, label);
   // JSON lines for machines (journald, docker logs, a pipe); readable lines on a terminal.
   const format = (values['log-format'] as string | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format ${format}: json or pretty`);
@@ -217,18 +219,18 @@ const turn = () => new Promise<void>((ok) => setImmediate(ok));
 const STOP_GRACE_MS = 5000;
 
 /** --ixfr-journal-max-size BYTES (or with a suffix: 512k, 4M, 1G; powers of 1024) and --ixfr-journal-max-age DURATION (7d, 12h). */
-function journalSettings(values: Record<string, unknown>): JournalLimits {
+function journalSettings(values: Record<string, unknown>, label: (flag: string) => string): JournalLimits {
   const limits = { ...DEFAULT_JOURNAL_LIMITS };
   const size = values['ixfr-journal-max-size'] as string | undefined;
   if (size !== undefined) {
-    const m = /^(\d+)\s*(?:([kmg])(?:i?b)?|b)?$/i.exec(size.trim());
-    if (!m) throw new UsageError(`--ixfr-journal-max-size ${size}: expected octets, or a number with k, M or G (e.g. 4M)`);
-    limits.maxBytes = Number(m[1]) * 1024 ** (m[2] ? 'kmg'.indexOf(m[2].toLowerCase()) + 1 : 0);
+    const octets = parseSize(size);
+    if (octets === undefined) throw new UsageError(`${label('ixfr-journal-max-size')} ${size}: ${SIZE_EXPECTED}`);
+    limits.maxBytes = octets;
   }
   const age = values['ixfr-journal-max-age'] as string | undefined;
   if (age !== undefined) {
     const seconds = parseDuration(age);
-    if (seconds === undefined) throw new UsageError(`--ixfr-journal-max-age ${age}: expected seconds or a duration such as 7d, 12h, 1w`);
+    if (seconds === undefined) throw new UsageError(`${label('ixfr-journal-max-age')} ${age}: ${DURATION_EXPECTED}`);
     limits.maxAgeMs = seconds * 1000;
   }
   return limits;

@@ -14,7 +14,7 @@ import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';
 import { parseNotifyTarget, type NotifyTarget } from '../server/notify.js';
 import type { TransferPolicy, Zone } from '../zone/zone.js';
-import { UsageError } from './serve.js';
+import { UsageError } from './usage-error.js';
 
 export interface TransferSettings {
   keys: Keyring;

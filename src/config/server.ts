@@ -16,7 +16,9 @@ import schema from '../../schema/server.schema.json' with { type: 'json' };
 import { closest } from '../util/closest.js';
 import { NAME_HINT, nameKey, parseName, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem, sortProblems } from '../util/problem.js';
+import { parseSize } from '../util/size.js';
 import { parseNotifyTarget, parseSocket } from '../util/socket.js';
+import { parseDuration } from '../util/ttl.js';
 import { parseCidr } from '../wire/address.js';
 import { schemaProblems } from './schema.js';
 import { readYaml, type Path, type YamlSource } from './source.js';
@@ -124,6 +126,10 @@ function valueAt(data: Record<string, unknown>, key: readonly string[]): unknown
   return v;
 }
 
+/** What the IXFR journal's bounds accept, for the flag's and the file's findings alike. */
+export const SIZE_EXPECTED = 'expected octets, or a number with k, M or G (e.g. 4M)';
+export const DURATION_EXPECTED = 'expected seconds or a duration such as 7d, 12h, 1w';
+
 const strings = (v: unknown): [string, number][] => (Array.isArray(v) ? v.flatMap((x, i): [string, number][] => (typeof x === 'string' ? [[x, i]] : [])) : []);
 
 /** What the schema cannot say: addresses and ports, CIDRs, the catalog's name, key files that read, key names that exist; returns the paths found wrong. */
@@ -138,6 +144,10 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
     const r = parseSocket(data.metrics, 9153);
     if ('error' in r) add(['metrics'], 'metrics', `metrics "${data.metrics}": ${r.error}`, 'write ADDRESS:PORT, e.g. 127.0.0.1:9153');
   }
+  const journal = isObj(data['ixfr-journal']) ? data['ixfr-journal'] : {};
+  const size = journal['max-size'], age = journal['max-age'];
+  if ((typeof size === 'string' || typeof size === 'number') && parseSize(size) === undefined) add(['ixfr-journal', 'max-size'], 'ixfr-journal', `max-size "${size}": ${SIZE_EXPECTED}`);
+  if ((typeof age === 'string' || typeof age === 'number') && parseDuration(age) === undefined) add(['ixfr-journal', 'max-age'], 'ixfr-journal', `max-age "${age}": ${DURATION_EXPECTED}`);
   if (typeof data.catalog === 'string') {
     try {
       if (!parseZoneName(data.catalog).length) add(['catalog'], 'name', 'the root cannot be a catalog', 'name a zone outside every zone served, e.g. catalog.invalid.');

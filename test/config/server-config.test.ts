@@ -30,6 +30,15 @@ function config(text: string, name = 'mailns.conf.yaml') {
 const lines = (c: ReturnType<typeof config>) => c.problems.map((p) => formatProblem(p).replaceAll(dir + '/', ''));
 
 describe('a configuration file with mistakes', () => {
+  it('checks the IXFR journal bounds as the flags are checked, each finding at its place', () => {
+    const c = config('ixfr-journal:\n  max-size: 4 X\n  max-age: bogus\n');
+    expect(lines(c)).toEqual([
+      'mailns.conf.yaml:2:13: error [ixfr-journal] max-size "4 X": expected octets, or a number with k, M or G (e.g. 4M)',
+      'mailns.conf.yaml:3:12: error [ixfr-journal] max-age "bogus": expected seconds or a duration such as 7d, 12h, 1w',
+    ]);
+    expect(config('ixfr-journal: {max-size: 16M, max-age: 30d}\n').problems).toEqual([]);
+  });
+
   it('gives every finding at once, each at its line:col, with did-you-mean for keys', () => {
     const c = config([
       'lisen: [127.0.0.1:5353]', // 1

@@ -5,7 +5,7 @@
  * responder writes the messages (src/query/transfer.ts) and signs them.
  */
 import type { DecodedQuery } from '../wire/decode.js';
-import { lowerName, nameEquals } from '../util/name.js';
+import { nameEquals } from '../util/name.js';
 import type { RR } from '../zone/diff.js';
 import { serialGreater, serialOf } from '../zone/serial.js';
 import type { Zone } from '../zone/zone.js';
@@ -43,7 +43,7 @@ const soaSerial = (rr: RR) => serialOf(rr.rrset);
  */
 export function clientSerial(q: DecodedQuery, zone: Zone): number | undefined {
   const soa = q.clientSoa;
-  return soa && nameEquals(lowerName(soa.owner), zone.origin) ? soa.serial : undefined;
+  return soa && nameEquals(soa.owner, zone.origin) ? soa.serial : undefined;
 }
 
 /** How to answer an IXFR request from a client holding `client` (undefined: not known). */

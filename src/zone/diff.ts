@@ -18,6 +18,7 @@ import type { Rdata } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
 import { recordLine } from './export.js';
 import { compareLabels, type Zone } from './zone.js';
+import { serialOf } from './serial.js';
 import { runSteps, type Steps } from '../util/steps.js';
 
 /** One published record: its RRset (owner, type, class, TTL) and one RDATA of it. */
@@ -27,7 +28,7 @@ export interface RR {
 }
 
 /** A record and its identity for the comparison. */
-interface Rec extends RR {
+export interface Rec extends RR {
   owner: Name;
   type: number;
   ttl: number;
@@ -76,9 +77,6 @@ export function compareNames(a: Name, b: Name): number {
   return a.length - b.length;
 }
 
-// SOA RDATA ends with five 32-bit fields (RFC 1035 §3.3.13): serial, refresh, retry, expire, minimum.
-const serialOf = (wire: Buffer) => wire.readUInt32BE(wire.length - 20);
-
 function* records(zone: Zone): Steps<Rec[]> {
   const out: Rec[] = [];
   // What export prints and a transfer sends: generic names included where they can be listed.
@@ -107,28 +105,17 @@ function zoneDiff(zone: string, status: ZoneDiff['status'], removed: Rec[], adde
   return { zone, status, added: added.length, removed: removed.length, lines: tagged.map((t) => ({ op: t.op, record: recordLine(t.rec.rrset, t.rec.rdata) })) };
 }
 
+const STEP_RECORDS = 2000;
+
 /**
  * The records of `before` that `after` does not have, and those it has that
  * `before` did not, in the order each zone lists them (RFC 1995 §4 carries a
  * zone's change as exactly these two sets). The SOA compares with its serial
- * left out, so it is in them only when another of its fields changed.
+ * left out, so it is in them only when another of its fields changed. In
+ * steps of a few thousand records: the journal of a reload runs it in
+ * slices, diffSnapshots at once.
  */
-export function recordChanges(before: Zone, after: Zone): { removed: RR[]; added: RR[] } {
-  return runSteps(changeSteps(before, after));
-}
-
-/** recordChanges in steps of a few thousand records (the journal of a reload runs it in slices). */
-export function* recordChangeSteps(before: Zone, after: Zone): Steps<{ removed: RR[]; added: RR[] }> {
-  return yield* changeSteps(before, after);
-}
-
-function changes(before: Zone, after: Zone): { removed: Rec[]; added: Rec[] } {
-  return runSteps(changeSteps(before, after));
-}
-
-const STEP_RECORDS = 2000;
-
-function* changeSteps(before: Zone, after: Zone): Steps<{ removed: Rec[]; added: Rec[] }> {
+export function* recordChangeSteps(before: Zone, after: Zone): Steps<{ removed: Rec[]; added: Rec[] }> {
   const ra = yield* records(before), rb = yield* records(after);
   const inA = new Set<string>(), inB = new Set<string>();
   for (let i = 0; i < ra.length; i++) { inA.add(ra[i]!.key); if (i % STEP_RECORDS === 0) yield; }
@@ -150,10 +137,10 @@ export function diffSnapshots(before: readonly Zone[], after: readonly Zone[]): 
     const text = nameToText(origin);
     if (!a) { zones.push(zoneDiff(text, 'added', [], runSteps(records(b!)))); continue; }
     if (!b) { zones.push(zoneDiff(text, 'removed', runSteps(records(a)), [])); continue; }
-    const { removed, added } = changes(a, b);
+    const { removed, added } = runSteps(recordChangeSteps(a, b));
     // RFC 1035 §3.3.13: the serial is the first of the SOA's five trailing fields; the SOA itself is in the changes only when another field moved.
     const soaMoved = added.some((r) => r.type === TYPE.SOA);
-    const [sa, sb] = [serialOf(a.soa.rdatas[0]!.wire), serialOf(b.soa.rdatas[0]!.wire)];
+    const [sa, sb] = [serialOf(a.soa), serialOf(b.soa)];
     const serial = !soaMoved && sa !== sb ? { old: sa, new: sb } : undefined;
     if (removed.length || added.length) zones.push({ ...zoneDiff(text, 'changed', removed, added), ...(serial ? { serial } : {}) });
     else {

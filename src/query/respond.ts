@@ -102,74 +102,65 @@ export class Responder {
     if (decoded.kind === 'drop') return null;
     // RFC 8945 §5.2: a TSIG that could be read is checked before anything else, whatever the rcode will be.
     const tsig = decoded.kind === 'query' ? decoded.query.tsig : decoded.tsig;
-    if (tsig) return this.signed(decoded, tsig, catalog, transport, raw, ctx);
-    if (decoded.kind === 'error') {
-      return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
-    }
-    const q = decoded.query;
-    // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
-    if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
-    if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.guarded(() => this.transfer(q, catalog, transport, ctx, undefined), q, catalog, transport);
-    // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
-    const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
-    const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}`) : '';
-    if (key) {
-      const hit = this.cache.get(catalog, key, raw!, nameLen);
-      if (hit) return { bytes: hit, rcode: hit[3]! & 0xf, outcome: 'cached' };
-    }
-    try {
-      const reply = this.answer(q, catalog, transport);
-      if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes));
-      return reply;
-    } catch (err) {
-      try { this.opts.onFailure?.(err, q, catalog); } catch { /* reporting must not stop the reply */ }
-      return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
-    }
+    if (!tsig) return this.dispatch(decoded, catalog, transport, raw, ctx, undefined);
+    const checked = this.checkTsig(decoded, tsig, transport, raw, ctx);
+    if ('reply' in checked) return checked.reply;
+    // §5.3: the reply is signed, never taken from (or kept in) the cache; a transfer signs each message as it is made.
+    const reply = this.dispatch(decoded, catalog, transport, undefined, ctx, checked.signer);
+    return reply.transfer ? reply : { ...reply, bytes: signReply(reply.bytes, checked.signer) };
   }
 
-  private guarded(f: () => Reply, q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
+  /** The reply to a request (its TSIG, if any, verified: `signer`), room kept for the TSIG record. */
+  private dispatch(decoded: Exclude<Decoded, { kind: 'drop' }>, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext, signer: Signer | undefined): Reply {
+    this.reserve = signer ? tsigSize(signer.key) : 0;
     try {
-      return f();
-    } catch (err) {
-      try { this.opts.onFailure?.(err, q, catalog); } catch { /* reporting must not stop the reply */ }
-      return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
+      if (decoded.kind === 'error') return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
+      const q = decoded.query;
+      // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
+      if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
+      if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
+        try { return this.transfer(q, catalog, transport, ctx, signer); } catch (err) { return this.failed(err, q, catalog, transport); }
+      }
+      // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
+      const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
+      const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}`) : '';
+      if (key) {
+        const hit = this.cache.get(catalog, key, raw!, nameLen);
+        if (hit) return { bytes: hit, rcode: hit[3]! & 0xf, outcome: 'cached' };
+      }
+      try {
+        const reply = this.answer(q, catalog, transport);
+        if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes));
+        return reply;
+      } catch (err) {
+        return this.failed(err, q, catalog, transport);
+      }
     } finally {
       this.reserve = 0;
     }
   }
 
+  /** SERVFAIL for a failure, reported. */
+  private failed(err: unknown, q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
+    try { this.opts.onFailure?.(err, q, catalog); } catch { /* reporting must not stop the reply */ }
+    return this.bare(q.id, q.flags, RCODE.SERVFAIL, q, q.edns, transport);
+  }
+
   /**
-   * A request with a TSIG (RFC 8945 §5.2): checked before anything else;
-   * a failure is NOTAUTH with the TSIG error (src/query/tsig-reply.ts), or
-   * FORMERR for a MAC of impossible length (§5.2.2.1); a good one gets its
-   * reply signed (§5.3), an error decode (NOTIMP, FORMERR) and BADVERS too.
+   * A request's TSIG (RFC 8945 §5.2): a failure is NOTAUTH with the TSIG
+   * error (src/query/tsig-reply.ts), or FORMERR for a MAC of impossible
+   * length (§5.2.2.1); a good one gives the signer of the reply (§5.3).
    */
-  private signed(decoded: Exclude<Decoded, { kind: 'drop' }>, t: TsigRecord, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext): Reply {
+  private checkTsig(decoded: Exclude<Decoded, { kind: 'drop' }>, t: TsigRecord, transport: Transport, raw: Buffer | undefined, ctx: RequestContext): { reply: Reply } | { signer: Signer } {
     const d = decoded.kind === 'query' ? { ...decoded.query, question: decoded.query } : decoded;
     const now = ctx.now ?? Math.floor(Date.now() / 1000);
     const v = raw ? verifyRequest(raw, t, this.opts.keys ?? new Map(), now) : undefined;
-    if (v && !v.ok && 'formerr' in v) return { ...this.bare(d.id, d.flags, RCODE.FORMERR, d.question, d.edns, transport), outcome: 'tsig-error', why: v.why };
+    if (v && !v.ok && 'formerr' in v) return { reply: { ...this.bare(d.id, d.flags, RCODE.FORMERR, d.question, d.edns, transport), outcome: 'tsig-error', why: v.why } };
     if (!v || !v.ok) {
       const base = this.bare(d.id, d.flags, RCODE_NOTAUTH, d.question, d.edns, transport);
-      return { bytes: tsigErrorReply(base.bytes, t, v, now), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why: v ? v.why : 'no message to check' };
+      return { reply: { bytes: tsigErrorReply(base.bytes, t, v, now), rcode: RCODE_NOTAUTH, outcome: 'tsig-error', why: v ? v.why : 'no message to check' } };
     }
-    const signer: Signer = { key: v.key, mac: v.mac, originalId: t.originalId, now };
-    let reply: Reply;
-    if (decoded.kind === 'error') {
-      this.reserve = tsigSize(v.key);
-      try { reply = this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport); } finally { this.reserve = 0; }
-    } else {
-      const q = decoded.query;
-      reply = this.guarded(() => {
-        this.reserve = tsigSize(v.key);
-        // RFC 6891 §6.1.3, after the TSIG check: BADVERS, signed.
-        if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
-        if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return this.transfer(q, catalog, transport, ctx, signer);
-        return this.answer(q, catalog, transport);
-      }, q, catalog, transport);
-    }
-    if (reply.transfer) return reply; // its messages are signed as they are made
-    return { ...reply, bytes: signReply(reply.bytes, signer) };
+    return { signer: { key: v.key, mac: v.mac, originalId: t.originalId, now } };
   }
 
   /**

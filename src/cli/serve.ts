@@ -135,8 +135,10 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   };
   log.debug({ paths: dirs, stateDir }, 'loading');
   // Zone files are parsed on a worker thread, ahead of the modelling here (and on reload, off this thread).
+  // At start this thread parses too whenever the worker is behind, and takes a turn of the event loop
+  // every 10 ms to read the worker's answers and hand it the next files.
   const pool = new ParsePool();
-  let loaded = await loadZonesInSlices(dirs, { serials: state.seen, catalogZone, pool }, Infinity).finally(() => pool.close());
+  let loaded = await loadZonesInSlices(dirs, { serials: state.seen, catalogZone, pool, parseHere: true }, START_SLICE_MS).finally(() => pool.close());
   // The catalog's name is the operator's choice: one that collides with a zone is a command-line mistake.
   const clash = loaded.problems.find((p) => p.rule === 'catalog-collision');
   if (clash) throw new UsageError(`${label('catalog')} ${values.catalog as string}: ${clash.message.replace(/: the catalog is not served$/, '')}`);
@@ -214,6 +216,9 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
 }
 
 const turn = () => new Promise<void>((ok) => setImmediate(ok));
+
+/** The first load's slices: nothing is answered yet, so they are long; the turns between serve the parse workers. */
+const START_SLICE_MS = 10;
 
 /** How long SIGTERM waits for TCP clients to take their last answers before closing their connections. */
 const STOP_GRACE_MS = 5000;

@@ -13,14 +13,19 @@ import { readParsed, type ReadResult } from './source.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 
 interface Waiting { file: string; done: (r: ReadResult) => void }
+interface Queued extends Waiting { id: number }
+
+/** Files handed to a worker at a time: enough that it never waits while the thread that reads its answers is busy for a few ms. */
+const IN_FLIGHT = 4;
 
 export class ParsePool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly workers: { w: Worker; busy: number }[] = [];
+  private readonly waiting = new Map<number, Waiting & { worker: number }>();
+  /** Asked for, not yet handed to a worker (parseHere takes the first). */
+  private readonly queued: Queued[] = [];
   private nextId = 0;
-  private turn = 0;
   private broken = false;
-  /** Files parsed so far on a worker, and on the calling thread (no worker, or one that failed). */
+  /** Files parsed so far on a worker, and on the calling thread (no worker, or one that failed, or parseHere). */
   readonly parsed = { worker: 0, here: 0 };
 
   /**
@@ -31,17 +36,32 @@ export class ParsePool {
    */
   constructor(private readonly size = availableParallelism() - 1) {}
 
+  /** True when read() parses on a worker (false: on the calling thread, as the promise is made). */
+  get threaded(): boolean {
+    return !this.broken && this.size >= 1;
+  }
+
   /** The file read and parsed, as readParsed(file) gives it. */
   read(file: string): Promise<ReadResult> {
     if (this.broken || !this.start()) return Promise.resolve(this.here(file));
-    const id = this.nextId++;
-    const w = this.workers[this.turn++ % this.workers.length]!;
     return new Promise((done) => {
-      this.waiting.set(id, { file, done });
-      // A worker with work in hand keeps the process alive (the first load happens before any socket is open).
-      w.ref();
-      w.postMessage({ id, file } satisfies ParseRequest);
+      this.queued.push({ id: this.nextId++, file, done });
+      this.pump();
     });
+  }
+
+  /**
+   * Parses, on the calling thread, the first file asked for that no worker
+   * has yet, settling its read() with it; false when there is none. The
+   * first load uses it: rather than wait for a worker that is behind, the
+   * loader parses a file itself, so both cores parse (a reload does not: a
+   * file's parse is one step, too long a pause in answering for a large file).
+   */
+  parseHere(): boolean {
+    const q = this.queued.shift();
+    if (!q) return false;
+    q.done(this.here(q.file));
+    return true;
   }
 
   /**
@@ -51,10 +71,26 @@ export class ParsePool {
    */
   close(): void {
     const workers = this.workers.splice(0);
-    for (const w of workers) { w.removeAllListeners(); w.on('error', () => undefined); void w.terminate(); }
-    const left = [...this.waiting.values()];
+    for (const { w } of workers) { w.removeAllListeners(); w.on('error', () => undefined); void w.terminate(); }
+    const left = [...this.waiting.values(), ...this.queued.splice(0)];
     this.waiting.clear();
     for (const w of left) w.done(this.here(w.file));
+  }
+
+  /** Hands queued files to workers with room, in the order they were asked for. */
+  private pump(): void {
+    for (;;) {
+      const q = this.queued[0];
+      const at = q ? this.workers.findIndex((x) => x.busy < IN_FLIGHT) : -1;
+      if (!q || at < 0) return;
+      this.queued.shift();
+      const worker = this.workers[at]!;
+      worker.busy++;
+      this.waiting.set(q.id, { file: q.file, done: q.done, worker: at });
+      // A worker with work in hand keeps the process alive (the first load happens before any socket is open).
+      worker.w.ref();
+      worker.w.postMessage({ id: q.id, file: q.file } satisfies ParseRequest);
+    }
   }
 
   private start(): boolean {
@@ -67,7 +103,7 @@ export class ParsePool {
         w.on('error', () => this.fail());
         w.on('exit', () => this.fail());
         w.unref();
-        this.workers.push(w);
+        this.workers.push({ w, busy: 0 });
       }
       return true;
     } catch {
@@ -80,9 +116,11 @@ export class ParsePool {
     const w = this.waiting.get(m.id);
     if (!w) return;
     this.waiting.delete(m.id);
+    const worker = this.workers[w.worker];
+    if (worker) { worker.busy--; if (!worker.busy) worker.w.unref(); }
     if ('result' in m) this.parsed.worker++;
     w.done('result' in m ? m.result : this.here(w.file));
-    if (!this.waiting.size) for (const x of this.workers) x.unref();
+    this.pump();
   }
 
   /** From now on, parse on this thread; what was sent to the workers is parsed here. */

@@ -101,10 +101,18 @@ export interface LoadOptions {
   catalogZone?: Name;
   /** Files parsed on worker threads (only with loadZonesInSlices); without it, here. */
   pool?: ParsePool;
+  /**
+   * With a pool: this thread parses too, whenever the file it needs next is
+   * not parsed yet (the first start, when there is nothing to answer; a
+   * reload leaves parsing to the workers).
+   */
+  parseHere?: boolean;
 }
 
 /** How many files a parse pool works ahead of the loader (their parsed data waits in memory meanwhile). */
-const PARSE_AHEAD = 16;
+const PARSE_AHEAD = 32;
+
+const nextTurn = () => new Promise<void>((ok) => setImmediate(ok));
 
 const hasError = (p: { problems: Problem[] }) => p.problems.some((x) => x.severity === 'error');
 
@@ -150,12 +158,22 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   if (files.length) zoneValidator();
   // With a parse pool the next files are parsed on a worker while this thread models the ones before.
   const ahead: (Promise<ReadResult> | undefined)[] = [];
+  const ready = new Set<number>();
+  // Without a worker, read() parses here at once: then only the file needed now.
+  const window = opts.pool?.threaded ? PARSE_AHEAD : 1;
   for (const [i, file] of files.entries()) {
     let read: { source?: YamlSource; problems: Problem[] };
     if (opts.pool) {
-      for (let j = i; j < Math.min(files.length, i + PARSE_AHEAD); j++) ahead[j] ??= opts.pool.read(files[j]!);
+      for (let j = i; j < Math.min(files.length, i + window); j++) {
+        if (ahead[j]) continue;
+        ahead[j] = opts.pool.read(files[j]!);
+        void ahead[j]!.then(() => ready.add(j));
+      }
+      // Rather than wait for a worker, parse the next file no worker has; a turn of the event loop between lets their answers in.
+      while (opts.parseHere && !ready.has(i) && opts.pool.parseHere()) yield nextTurn();
       read = sourced((yield ahead[i]!) as ReadResult);
       ahead[i] = undefined;
+      ready.delete(i);
     }
     const t0 = performance.now();
     read ??= readYaml(file);

@@ -58,14 +58,36 @@ describe('the parse pool', () => {
         const alone = summary(m as typeof built, m.load.loadZones([dir], { now }));
         const pooled = summary(m as typeof built, await m.load.loadZonesInSlices([dir], { now, pool }, Infinity));
         expect(pooled, dir).toEqual(alone);
+        pool.close();
+        // The first start's way: this thread parses whatever no worker has taken yet.
+        const shared = summary(m as typeof built, await m.load.loadZonesInSlices([dir], { now, pool, parseHere: true }, 10));
+        expect(shared, dir).toEqual(alone);
         compared += alone.zones.length + alone.problems.length;
         pool.close();
       }
       expect(compared).toBeGreaterThan(50);
-      // Which thread parsed: the built pool's worker, the sources' calling thread.
-      if (m === built) expect(pool.parsed).toMatchObject({ here: 0 });
+      // Which thread parsed: the built pool's workers (and this thread, when it took a file no worker had), the sources' calling thread.
+      if (m === built) expect(pool.parsed.worker).toBeGreaterThan(15);
       else expect(pool.parsed).toMatchObject({ worker: 0 });
       expect(pool.parsed.worker + pool.parsed.here).toBeGreaterThan(15);
     });
   }
+
+  it('parseHere takes the files no worker has been handed yet, first asked first, and only those', async () => {
+    const pool = new built.pool.ParsePool(1);
+    pools.push(pool);
+    const examples = readdirSync('zones').filter((f) => f.endsWith('.yaml')).map((f) => join('zones', f));
+    const files = [0, 1, 2, 3, 4, 5].map((i) => examples[i % examples.length]!);
+    const reads = files.map((f) => pool.read(f));
+    // One worker holds four at a time: the other two wait, and this thread takes them.
+    expect(pool.parseHere()).toBe(true);
+    expect(pool.parseHere()).toBe(true);
+    expect(pool.parseHere()).toBe(false);
+    const results = await Promise.all(reads);
+    expect(pool.parsed).toEqual({ worker: 4, here: 2 });
+    // Each read settles with its own file, wherever it was parsed.
+    expect(results.map((r) => r.parsed?.file)).toEqual(files);
+    expect(results.every((r) => r.parsed && r.problems.length === 0)).toBe(true);
+    pool.close();
+  });
 });

@@ -77,6 +77,8 @@ export interface ZoneModel {
   release(): void;
   /** Contents of the key and certificate files the zone names, as written → text (or why it could not be read). */
   files: ReadonlyMap<string, string | Error>;
+  /** The text of the file the model was made from (at() parses it again after release()). */
+  text: string;
 }
 
 /**
@@ -209,7 +211,7 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
       lint: accepted(data, 'lint', schemaErrors) as ZoneModel['lint'],
       transfer: transferPolicy(ctx, accepted(data, 'transfer', schemaErrors)),
       notify: notifyTargets(ctx, accepted(data, 'notify', schemaErrors)),
-      at: src.at, release: src.release, files,
+      at: src.at, release: src.release, files, text: src.text,
     },
     problems,
   };
@@ -257,6 +259,22 @@ function keyName(ctx: { src: YamlSource; problems: Problem[] }, path: Path, k: s
 }
 
 const MAX_KEY_FILE = 1 << 20;
+
+/**
+ * Whether the key and certificate files the model names (its zone file at
+ * `diskPath`) read now as they did when it was made: with its text, all a
+ * zone's own records are made from (a reload reuses a zone when both are).
+ */
+export function namedFilesUnchanged(m: ZoneModel, diskPath: string): boolean {
+  if (!m.files.size) return true;
+  const now = readNamedFiles(diskPath, m.mail, m.tlsa);
+  if (now.size !== m.files.size) return false;
+  for (const [name, text] of now) {
+    const was = m.files.get(name);
+    if (typeof text !== 'string' || typeof was !== 'string' || text !== was) return false;
+  }
+  return true;
+}
 
 /** Key and certificate files are named relative to the zone file. */
 function readNamedFiles(zoneFile: string, mail?: MailIntent, tlsa?: Record<string, TlsaIntent>): Map<string, string | Error> {

@@ -11,6 +11,8 @@ export type Path = readonly (string | number)[];
 
 export interface YamlSource {
   file: string;
+  /** The file's text, as read. */
+  text: string;
   data: unknown;
   /** Position of the value at `path` (or of its key, for "unknown key" errors). */
   at(path: Path, key?: boolean): At;
@@ -140,7 +142,7 @@ export function sourceOf(p: ParsedYaml): YamlSource {
     const { line, col } = lc.linePos(offsetAt(places, path, key));
     return { file, line, col };
   };
-  return { file, data, at, release: () => { places = undefined; } };
+  return { file, text, data, at, release: () => { places = undefined; } };
 }
 
 function parseText(text: string, file: string): ReadResult {

@@ -62,6 +62,6 @@ function catalogModel(origin: Name, at: At): ZoneModel {
   return {
     file: CATALOG_FILE, origin: lowerName(origin), ttl: 0,
     soa: { mname: ['invalid'], rname: ['invalid'], serial: 'auto', serialAt: at, refresh: 3600, retry: 600, expire: 2147483646, minimum: 0, ttl: 0, at },
-    nameservers: [], hosts: [], records: [], forward: true, at: () => at, release: () => undefined, files: new Map(),
+    nameservers: [], hosts: [], records: [], forward: true, at: () => at, release: () => undefined, files: new Map(), text: '',
   };
 }

@@ -4,110 +4,28 @@
  * tries. Returns every problem at once; a zone with an error is left out,
  * the others still load.
  */
-import { readYaml, sourced, type ReadResult, type YamlSource } from '../config/source.js';
-import type { ParsePool } from '../config/parse-pool.js';
+import { parseYaml, readYaml, sourced, type ReadResult, type YamlSource } from '../config/source.js';
 import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, modelKept, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
-import { synthesizeIntent, type IntentArtifacts } from '../synth/mail/index.js';
-import { buildReverseZones } from '../synth/reverse/index.js';
-import { checkFcrdns, type ReverseInfo } from '../lint/fcrdns.js';
-import type { Resolution } from '../query/resolve.js';
-import type { Network } from '../synth/reverse/network.js';
-import type { ForwardSynth } from '../synth/reverse/index.js';
-import { applyIgnores, lintView, lintZoneSteps, RULES, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
-import { notServed } from '../lint/rule.js';
-import { madeByHelper } from '../wire/rrset.js';
-import { TYPE, typeToText } from '../wire/constants.js';
-import type { NameSynthesizer, RRset } from '../wire/rrset.js';
+import { synthesizeIntent } from '../synth/mail/index.js';
+import { buildReverseZones, fromKeys, readsHostsOf } from '../synth/reverse/index.js';
+import { applyIgnores, unknownIgnores, type LintZone, type Silenced } from '../lint/index.js';
+import { TYPE } from '../wire/constants.js';
+import type { RRset } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import { isSubdomain, nameKey, nameToText } from '../util/name.js';
 import { type Problem, problem, sortProblems } from '../util/problem.js';
 import { Catalog, Zone } from '../zone/zone.js';
 import { contentDigest, withSerial } from '../zone/serial.js';
 import { catalogZone, decideSerial } from './load-serial.js';
-import type { SerialsSeen } from './state.js';
 import { zoneFiles } from './zone-files.js';
+import { reusableCopies, unchangedCopy } from './load-reuse.js';
 import { runInSlices, runSteps, type Steps } from '../util/steps.js';
+import { lintRound, type Round } from './load-lint.js';
+import type { LoadedZone, LoadOptions, LoadResult, Pending } from './load-types.js';
 
-export interface ZoneArtifacts extends IntentArtifacts {
-  /** For a reverse zone: the records the ISP must publish in its parent zone. */
-  isp?: string[];
-}
-
-export interface LoadedZone {
-  zone: Zone;
-  /** The model of the file the zone comes from (a reverse zone shares its file's). */
-  model: ZoneModel;
-  file: string;
-  /**
-   * This zone's own build time, in ms: reading and modelling its file,
-   * synthesizing its records, its structural checks and serial digest, and
-   * building its trie (the build that is served). Zones from one file (a
-   * forward zone and its reverse: entries) each count the file's reading and
-   * modelling, which they share; the reverse zones of a file each count the
-   * one pass that builds them all. The lint, which runs over every zone at
-   * once, and the schema's one-time compile are in no zone's figure.
-   */
-  millis: number;
-  artifacts: ZoneArtifacts;
-  reverse: boolean;
-  /** The SOA serial served, and the digest of the content it stands for (src/zone/serial.ts). */
-  serial: number;
-  digest: string;
-}
-
-export interface LoadResult {
-  catalog: Catalog;
-  zones: LoadedZone[];
-  problems: Problem[];
-  /** Files whose zone had errors and was not loaded. */
-  failed: string[];
-  /** Findings a zone's lint.ignore silenced, with the reason. */
-  silenced: Silenced[];
-  /** On reload (`previous` given): the last good copies that keep serving for zones that failed; in `catalog` too. */
-  kept: LoadedZone[];
-}
-
-interface Pending {
-  file: string;
-  origin: Name;
-  model: ZoneModel;
-  collector: RRsetCollector;
-  artifacts: ZoneArtifacts;
-  problems: Problem[];
-  synthesizers: NameSynthesizer[];
-  reverse: boolean;
-  /** For a reverse zone: its network, and the forward side of its generic names. */
-  reverseInfo?: { net: Network; classless: boolean; forward?: ForwardSynth };
-  /** Milliseconds of work done for this zone alone so far (LoadedZone.millis). */
-  ms: number;
-  serial?: number;
-  digest?: string;
-}
-
-export interface LoadOptions {
-  /** Sees every question the lint asks and its answer (for the test that the server answers the same). */
-  observe?: (r: Resolution) => void;
-  /** The load being replaced (SIGHUP): a zone that fails keeps its copy from there, and the rest is certified with it. */
-  previous?: LoadResult;
-  /** What was last published per zone (the state directory): `serial: auto` moves only when the content does. None: as on a first start. */
-  serials?: SerialsSeen;
-  /** The date the YYYYMMDDnn serials take (default: now). */
-  now?: Date;
-  /** False: no finding for a written serial that did not grow (diff compares content; check and serve report it). Default true. */
-  serialFindings?: boolean;
-  /** serve --catalog: the name of the catalog zone (RFC 9432) that lists every zone served; none without it. */
-  catalogZone?: Name;
-  /** Files parsed on worker threads (only with loadZonesInSlices); without it, here. */
-  pool?: ParsePool;
-  /**
-   * With a pool: this thread parses too, whenever the file it needs next is
-   * not parsed yet (the first start, when there is nothing to answer; a
-   * reload leaves parsing to the workers).
-   */
-  parseHere?: boolean;
-}
+export type { LoadedZone, LoadOptions, LoadResult, ZoneArtifacts } from './load-types.js';
 
 /** How many files a parse pool works ahead of the loader (their parsed data waits in memory meanwhile). */
 const PARSE_AHEAD = 32;
@@ -156,16 +74,56 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   };
   // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
   if (files.length) zoneValidator();
+  /** A file's model and its own records; none for a file that failed or has reverse: entries only. */
+  const modelFile = (file: string, read: { source?: YamlSource; problems: Problem[] }, t0: number, claimed = false): Pending | undefined => {
+    const mine: Problem[] = [...read.problems];
+    const built = read.source ? buildModel(read.source, defaultOrigin(file), file) : undefined;
+    if (built) mine.push(...built.problems);
+    const model = built?.model;
+    if (!model) { problems.push(...mine); failed.push(file); return undefined; }
+    const parsed = performance.now() - t0;
+    models.push({ file, model, problems: mine, ms: parsed });
+    if (!model.forward) { problems.push(...mine); return undefined; }
+    if (!claimed) claim(model.origin, file, mine);
+    const collector = new RRsetCollector(model.origin, mine);
+    synthesizeBase(model, collector);
+    synthesizeRecords(model, collector);
+    const artifacts = synthesizeIntent(model, collector);
+    // Where its nodes are is much of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
+    if (!model.reverse?.length) model.release();
+    return { file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 };
+  };
+  // On reload, a zone no other file reads or adds to, whose file and key files read as they did, is
+  // served as it was (load-reuse.ts) until another file turns out to need it: then it is made again
+  // from the same text, where it stands in the order.
+  const copies = reusableCopies(opts.previous?.zones ?? []);
+  const reuse: (LoadedZone | null | undefined)[] = [];
+  const reuseOf = (j: number) => (reuse[j] === undefined ? (reuse[j] = unchangedCopy(copies, files[j]!) ?? null) : reuse[j]);
+  const remake = (p: Pending) => {
+    if (!p.reused) return;
+    const again = modelFile(p.file, parseYaml(p.reused.model.text, p.file), performance.now(), true);
+    if (again) Object.assign(p, again, { reused: undefined });
+  };
   // With a parse pool the next files are parsed on a worker while this thread models the ones before.
   const ahead: (Promise<ReadResult> | undefined)[] = [];
   const ready = new Set<number>();
   // Without a worker, read() parses here at once: then only the file needed now.
   const window = opts.pool?.threaded ? PARSE_AHEAD : 1;
   for (const [i, file] of files.entries()) {
-    let read: { source?: YamlSource; problems: Problem[] };
+    const copy = reuseOf(i);
+    if (copy) {
+      const mine = [...copy.reusable!.problems];
+      claim(copy.model.origin, file, mine);
+      pending.push({
+        file, origin: copy.model.origin, model: copy.model, collector: new RRsetCollector(copy.model.origin, mine), artifacts: copy.artifacts,
+        problems: mine, synthesizers: [], reverse: false, ms: copy.millis, serial: copy.serial, digest: copy.digest, reused: copy,
+      });
+      continue;
+    }
+    let read: { source?: YamlSource; problems: Problem[] } | undefined;
     if (opts.pool) {
       for (let j = i; j < Math.min(files.length, i + window); j++) {
-        if (ahead[j]) continue;
+        if (ahead[j] || reuseOf(j)) continue;
         ahead[j] = opts.pool.read(files[j]!);
         void ahead[j]!.then(() => ready.add(j));
       }
@@ -176,23 +134,8 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
       ready.delete(i);
     }
     const t0 = performance.now();
-    read ??= readYaml(file);
-    const mine: Problem[] = [...read.problems];
-    const built = read.source ? buildModel(read.source, defaultOrigin(file), file) : undefined;
-    if (built) mine.push(...built.problems);
-    const model = built?.model;
-    if (!model) { problems.push(...mine); failed.push(file); continue; }
-    const parsed = performance.now() - t0;
-    models.push({ file, model, problems: mine, ms: parsed });
-    if (!model.forward) { problems.push(...mine); continue; }
-    claim(model.origin, file, mine);
-    const collector = new RRsetCollector(model.origin, mine);
-    synthesizeBase(model, collector);
-    synthesizeRecords(model, collector);
-    const artifacts = synthesizeIntent(model, collector);
-    pending.push({ file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 });
-    // Where its nodes are is much of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
-    if (!model.reverse?.length) model.release();
+    const made = modelFile(file, read ?? readYaml(file), t0);
+    if (made) pending.push(made);
     yield;
   }
 
@@ -205,9 +148,26 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     }
     return target;
   };
+  /** Zones tied to others (they add to one, or another reads or adds to them): never reused by the next reload. */
+  const tied = new Set<Pending>();
+  const need = (p: Pending) => { tied.add(p); remake(p); };
   for (const p of pending) {
-    for (const f of p.collector.foreign) closest(f.owner)?.collector.add(f.owner, f.type, f.ttl, [f.rdata], f.source, false);
+    if (p.collector.foreign.length) tied.add(p);
+    for (const f of p.collector.foreign) {
+      const target = closest(f.owner);
+      if (!target) continue;
+      need(target);
+      target.collector.add(f.owner, f.type, f.ttl, [f.rdata], f.source, false);
+    }
     if (p.collector.foreign.length) yield;
+  }
+  // The zones whose hosts reverse: entries make PTRs from.
+  for (const m of models) {
+    for (const e of m.model.reverse ?? []) {
+      if (!e) continue;
+      const keys = fromKeys(e);
+      for (const p of pending) if (readsHostsOf(m.model, keys, p.model)) need(p);
+    }
   }
 
   // 3. Reverse zones, from every file's reverse: entries and the forward hosts.
@@ -231,15 +191,23 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     m.model.release();
     yield;
   }
+  // The zones that hold the forward side of generic names.
+  for (const p of pending) {
+    const f = p.reverseInfo?.forward;
+    const target = f && closest(f.suffix);
+    if (target) need(target);
+  }
 
   // From here on a file's hosts and records are RRsets: the models keep what the lint reads.
   const slim = new Map(models.map((m) => [m.model, modelKept(m.model)]));
   for (const m of models) m.model = slim.get(m.model)!;
-  for (const p of pending) p.model = slim.get(p.model)!;
+  for (const p of pending) p.model = slim.get(p.model) ?? p.model;
 
   // 4. The structural checks of each zone's records.
   const rrsetsOf: RRset[][] = [];
   for (const p of pending) {
+    // A reused zone's RRsets are in its trie already: nothing to check again, nothing to build.
+    if (p.reused) { rrsetsOf.push([]); continue; }
     const t0 = performance.now();
     const rrsets = p.collector.rrsets();
     p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), silenced));
@@ -251,7 +219,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const STRUCTURAL = new Set(['cname-apex', 'cname-exclusive', 'cname-single', 'occluded', 'dname', 'shadowed']);
   const seenModels = new Set<ZoneModel>();
   for (const p of pending) {
-    if (seenModels.has(p.model)) continue;
+    if (p.reused || seenModels.has(p.model)) continue;
     seenModels.add(p.model);
     p.problems.push(...unknownIgnores(p.model, STRUCTURAL));
   }
@@ -270,6 +238,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   //     export, diff, serve) and the lint see the one serial serve publishes.
   const now = opts.now ?? new Date();
   for (const [i, p] of pending.entries()) {
+    if (p.reused) continue;
     const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
     if (soaAt < 0) continue;
     const t0 = performance.now();
@@ -290,6 +259,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const build = (p: Pending, i: number): Problem[] => {
     // A second definition of a zone is left out, so every question has one answer: the first definition's.
     if (p.problems.some((x) => x.rule === 'zone-duplicate')) return [];
+    if (p.reused) { built.set(p, p.reused.zone); buildMs.set(p, 0); return []; }
     const t0 = performance.now();
     const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers, { transfer: p.model.transfer });
     buildMs.set(p, performance.now() - t0);
@@ -302,43 +272,6 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   // 7. The lint, over that snapshot and through the server's lookup: every
   //    zone that could be built is in it, so checks that follow names across
   //    zones (SPF includes, FCrDNS) still report on zones that will not be served.
-  /** Lints the zones given (with the pending zone each belongs to, none for a last good copy kept from before). */
-  type Round = { found: Map<Pending, Problem[]>; silenced: Silenced[]; unowned: Problem[] };
-  function* lintRound(entries: { p?: Pending; lz: LintZone }[]): Steps<Round> {
-    const found = new Map<Pending, Problem[]>(pending.map((p) => [p, []]));
-    const quiet: Silenced[] = [];
-    const unowned: Problem[] = [];
-    const lintZonesIn = entries.map((e) => e.lz);
-    const view = lintView(lintZonesIn, opts.observe);
-    const lint = yield* lintZoneSteps(view);
-    quiet.push(...lint.silenced);
-    for (const [i, { p }] of entries.entries()) {
-      if (!p) continue;
-      found.get(p)!.push(...lint.findings[i]!);
-      const unserved = notServed(view, lintZonesIn[i]!);
-      for (const { rrset: rs, by } of unserved.shadowed) {
-        const s = rs.sources[0];
-        const helper = madeByHelper(s);
-        found.get(p)!.push(...applyIgnores(p.model, [problem(s ?? { file: p.file, line: 1, col: 1 }, 'shadowed', `${nameToText(rs.owner)} ${typeToText(rs.type)}${helper ? ` (made by ${s!.helper})` : ''} is never served: the zone ${nameToText(by.origin)}, which we also serve, answers for that name`,
-          helper ? `publish it in ${nameToText(by.origin)}, or stop serving that zone` : `move it to the zone ${nameToText(by.origin)}`, helper ? 'error' : 'warning')], quiet));
-      }
-      for (const rs of unserved.unexplained) {
-        const s = rs.sources[0];
-        found.get(p)!.push(problem(s ?? { file: p.file, line: 1, col: 1 }, 'zone-build', `${nameToText(rs.owner)} ${typeToText(rs.type)} is in the zone but the lookup never answers with it`, 'this is a bug in mailns: please report it with the zone file'));
-      }
-      yield;
-    }
-    const reverses: ReverseInfo[] = entries.flatMap(({ p, lz }) => (p?.reverseInfo ? [{ lint: lz, net: p.reverseInfo.net, classless: p.reverseInfo.classless }] : []));
-    for (const x of checkFcrdns(view, reverses)) {
-      // A finding belongs to the zone of the file that holds its record (for that file's lint.ignore).
-      const owner = pending.find((p) => p.file === x.file);
-      const one = [{ ...x, rfc: RULES.get(x.rule)?.rfc }];
-      if (owner) found.get(owner)!.push(...applyIgnores(owner.model, one, quiet));
-      else unowned.push(...one);
-    }
-    return { found, silenced: quiet, unowned };
-  }
-
   const lintZoneOf = (p: Pending): LintZone => ({ origin: p.origin, zone: built.get(p)!, model: p.model, reverse: p.reverse, mtaStsPolicy: p.artifacts.mtaStsPolicy });
   const failedFiles = () => new Set([...failed, ...pending.filter(hasError).map((p) => p.file)]);
   // On reload a file is one unit: when any zone from it fails, none of its
@@ -352,7 +285,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   //    names with it; the zones that lose it are built and linted again, so
   //    what is certified is what is served (a few rounds at most: each one
   //    only removes synthesizers).
-  let round: Round;
+  let round: Round<Pending>;
   let kept: LoadedZone[] = [];
   for (let n = 0; ; n++) {
     built.clear();
@@ -360,7 +293,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
       p.problems = [...before.get(p)!, ...build(p, i)];
       yield;
     }
-    round = yield* lintRound(pending.filter((p) => built.has(p)).map((p) => ({ p, lz: lintZoneOf(p) })));
+    round = yield* lintRound(pending, opts.observe, pending.filter((p) => built.has(p)).map((p) => ({ p, lz: lintZoneOf(p) })));
     for (const p of pending) p.problems.push(...round.found.get(p)!);
     // On reload, the zones that fail keep serving their last good copy: the
     // fresh zones are certified again over exactly the set that will be
@@ -372,7 +305,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
         const fresh = pending.filter(servable(gone));
         const freshKeys = new Set(fresh.map((p) => nameKey(p.origin)));
         kept = opts.previous.zones.filter((z) => gone.has(z.file) && !freshKeys.has(nameKey(z.zone.origin)));
-        const b = yield* lintRound([
+        const b = yield* lintRound(pending, opts.observe, [
           ...fresh.map((p) => ({ p, lz: lintZoneOf(p) })),
           ...kept.map((z) => ({ lz: { origin: z.zone.origin, zone: z.zone, model: z.model, reverse: z.reverse, mtaStsPolicy: z.artifacts.mtaStsPolicy } })),
         ]);
@@ -398,7 +331,12 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const served = servable(failedFiles());
   for (const p of pending) {
     const zone = built.get(p);
-    if (zone && served(p)) zones.push({ zone, model: p.model, file: p.file, millis: p.ms + (buildMs.get(p) ?? 0), artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest! });
+    if (!zone || !served(p)) continue;
+    const alone = !p.reverse && !p.model.reverse?.length && !tied.has(p) && !attached.has(p);
+    zones.push({
+      zone, model: p.model, file: p.file, millis: p.ms + (buildMs.get(p) ?? 0), artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest!,
+      ...(alone ? { reusable: { problems: before.get(p)! } } : {}),
+    });
   }
   yield;
   const listed = new Set(problems);

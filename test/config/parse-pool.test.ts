@@ -5,9 +5,10 @@
  * of the sources, whose worker script does not exist next to them: it must
  * fall back to parsing on the calling thread, not fail the load.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadableSets } from '../helpers/sets.js';
 
 type Load = typeof import('../../src/server/load.js');
 type Pool = typeof import('../../src/config/parse-pool.js');
@@ -23,18 +24,6 @@ const sources = {
   pool: await import('../../src/config/parse-pool.js'),
   exp: await import('../../src/zone/export.js'),
 };
-
-/** Directories that load as a set: the example zones and each fixture directory. */
-function sets(): string[] {
-  const out = ['zones'];
-  const walk = (d: string) => {
-    const entries = readdirSync(d);
-    if (entries.some((f) => f.endsWith('.yaml'))) out.push(d);
-    for (const f of entries) if (statSync(join(d, f)).isDirectory()) walk(join(d, f));
-  };
-  walk('test/fixtures');
-  return out;
-}
 
 function summary(m: typeof built, r: ReturnType<Load['loadZones']>) {
   return {
@@ -53,7 +42,7 @@ describe('the parse pool', () => {
       const pool = new m.pool.ParsePool(2);
       pools.push(pool);
       let compared = 0;
-      for (const dir of sets()) {
+      for (const dir of loadableSets()) {
         const now = new Date('2026-12-07T00:00:00Z');
         const alone = summary(m as typeof built, m.load.loadZones([dir], { now }));
         const pooled = summary(m as typeof built, await m.load.loadZonesInSlices([dir], { now, pool }, Infinity));

@@ -36,6 +36,25 @@ export interface ForwardSynth { suffix: Name; synth: NameSynthesizer; at: At }
 
 interface Claim { name: Name; at: At; primary: boolean }
 
+/**
+ * Whether an entry of `file` makes PTRs from the hosts of the forward zone
+ * `f`: those of the zones its from: names (`fromKeys`, nameKey), else its own
+ * file's, else (a file of reverse: entries only) every forward zone's.
+ */
+export function readsHostsOf(file: ZoneModel, fromKeys: readonly string[] | undefined, f: ZoneModel): boolean {
+  return f.forward && (fromKeys ? fromKeys.includes(nameKey(f.origin)) : file.forward ? f === file : true);
+}
+
+/** The keys (nameKey) of an entry's from: zones, leaving out what is not a name (buildOne reports those); undefined without from:. */
+export function fromKeys(e: ReverseIntent): string[] | undefined {
+  return e.from?.flatMap((z) => {
+    try { return [nameKey(parseZoneName(z))]; } catch (x) {
+      if (x instanceof NameError) return [];
+      throw x;
+    }
+  });
+}
+
 /** One zone per entry; an entry that cannot become a zone leaves its problems in `unbuilt`. */
 export function buildReverseZones(file: ZoneModel, forwards: readonly ZoneModel[]): { zones: ReverseZoneBuild[]; unbuilt: Problem[] } {
   const zones: ReverseZoneBuild[] = [];
@@ -176,7 +195,7 @@ function buildOne(file: ZoneModel, e: ReverseIntent, path: (string | number)[], 
     const n = nameAt(['from', k], z, 'zone');
     return n ? [{ key: nameKey(n), k }] : [];
   });
-  const sources = forwards.filter((f) => f.forward && (fromNames ? fromNames.some((z) => z.key === nameKey(f.origin)) : file.forward ? f === file : true));
+  const sources = forwards.filter((f) => readsHostsOf(file, fromNames?.map((z) => z.key), f));
   for (const z of fromNames ?? []) if (!forwards.some((f) => nameKey(f.origin) === z.key)) err(['from', z.k], 'reverse-from', `zone ${z.key} is not loaded`);
   const claims = new Map<bigint, Claim[]>();
   for (const f of sources) {

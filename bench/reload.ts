@@ -4,13 +4,15 @@
  * plus SOA/NS). Prints the time to the first answer-ready start, the RSS
  * after it, the longest gap in answering while a SIGHUP reload runs (a
  * timestamped UDP query loop, one query a millisecond), for a reload with
- * nothing changed and one with one file edited, each reload's own duration
- * from the log, and the peak RSS during them. The server is pinned
- * to core 0, this process (the query loop) to core 1.
+ * nothing changed (every zone reused), one with one file edited, and one
+ * with every file edited (every zone made again), each reload's own
+ * duration from the log, and the peak RSS during them. Run twice: mailns on
+ * both cores (BENCH_RELOAD_CORES, taskset lists), then on core 0 alone;
+ * this process (the query loop) runs on core 1 (npm run bench pins it).
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,14 +40,15 @@ const rssMiB = (pid: number) => {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return NaN; }
 };
 
-async function main(): Promise<void> {
+/** One run: mailns started on `cores` (a taskset list), its start, three reloads under the query loop. */
+async function scenario(cores: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mailns-bench-reload-'));
   try {
     const zones = join(dir, 'zones');
     makeSet(zones);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const t0 = performance.now();
-    const child = spawn('taskset', ['-c', process.env.BENCH_RELOAD_CORES ?? '0', process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('taskset', ['-c', cores, process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let log = '';
     child.stdout!.on('data', (d: Buffer) => { log += d.toString(); if (log.length > 1 << 20) log = log.slice(-(1 << 16)); });
     const until = async (re: RegExp, from: number, limitMs: number) => {
@@ -87,6 +90,9 @@ async function main(): Promise<void> {
     const edited = join(zones, `z${ZONES - 1}.test.yaml`);
     writeFileSync(edited, `${readFileSync(edited, 'utf8').replace('soa: {serial: 1}\n', '')}  added: {ipv4: 192.0.2.1}\n`);
     const one = await reload();
+    // Every file edited (a comment appended): nothing can be reused, every zone is made again.
+    for (let z = 0; z < ZONES; z++) appendFileSync(join(zones, `z${z}.test.yaml`), '# edited\n');
+    const all = await reload();
     clearInterval(timer);
     clearInterval(poll);
     sock.close();
@@ -94,14 +100,20 @@ async function main(): Promise<void> {
     await new Promise((ok) => child.once('exit', ok));
     const show = (what: string, r: typeof same) =>
       console.log(`  ${what.padEnd(34)}${r.done ? `${Number.isNaN(r.ms) ? '?' : r.ms.toFixed(0)} ms (logged)` : 'not finished'}    longest gap in answers ${r.gap.toFixed(0)} ms (${r.answers} answers to one query a millisecond)`);
-    console.log(`\n${ZONES} zones x ${HOSTS} hosts (${ZONES * HOSTS} A records), mailns on core 0:`);
+    console.log(`\n${ZONES} zones x ${HOSTS} hosts (${ZONES * HOSTS} A records), mailns on cores ${cores}:`);
     console.log(`  start (spawn to "started")        ${startMs.toFixed(0).padStart(8)} ms    RSS after load ${rssLoaded.toFixed(0)} MiB`);
     show('SIGHUP reload, nothing changed', same);
     show('SIGHUP reload, one file edited', one);
+    show('SIGHUP reload, every file edited', all);
     console.log(`  peak RSS during the reloads       ${peak.toFixed(0).padStart(8)} MiB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  // Both cores (the worker parses, this thread too at start), then one (no worker: parsing here, in slices on reload).
+  for (const cores of (process.env.BENCH_RELOAD_CORES ?? '0-1 0').split(/\s+/).filter(Boolean)) await scenario(cores);
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });

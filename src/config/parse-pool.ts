@@ -67,14 +67,16 @@ export class ParsePool {
   /**
    * Stops the workers, and with them their heaps (tens of MB each: a load
    * ends with it, so an idle server holds none); the next read() starts new
-   * ones. A request still waiting is parsed here.
+   * ones. A request still waiting is parsed here. Settles when the workers
+   * have ended, their memory given back.
    */
-  close(): void {
+  close(): Promise<void> {
     const workers = this.workers.splice(0);
-    for (const { w } of workers) { w.removeAllListeners(); w.on('error', () => undefined); void w.terminate(); }
+    const ended = workers.map(({ w }) => { w.removeAllListeners(); w.on('error', () => undefined); return w.terminate().then(() => undefined, () => undefined); });
     const left = [...this.waiting.values(), ...this.queued.splice(0)];
     this.waiting.clear();
     for (const w of left) w.done(this.here(w.file));
+    return Promise.all(ended).then(() => undefined);
   }
 
   /** Hands queued files to workers with room, in the order they were asked for. */
@@ -127,7 +129,7 @@ export class ParsePool {
   private fail(): void {
     if (this.broken) return;
     this.broken = true;
-    this.close();
+    void this.close();
   }
 
   private here(file: string): ReadResult {

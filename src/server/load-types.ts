@@ -44,9 +44,10 @@ export interface LoadedZone {
   /**
    * Set when no other file reads or adds to this zone (load-reuse.ts): a
    * reload that finds its file and key files as they were serves it as it
-   * is. Its findings up to the lint, which a reuse reports again.
+   * is. Its findings up to the lint, and what its lint.ignore silenced of
+   * them, which a reuse reports again.
    */
-  reusable?: { problems: readonly Problem[] };
+  reusable?: { problems: readonly Problem[]; silenced: readonly Silenced[] };
 }
 
 export interface LoadResult {
@@ -79,6 +80,8 @@ export interface Pending {
   digest?: string;
   /** A zone reused from the load before (its file and key files read as they did), until something asks for it to be made again. */
   reused?: LoadedZone;
+  /** What its lint.ignore silenced of the structural checks (kept with a zone that may be reused). */
+  silenced?: Silenced[];
 }
 
 export interface LoadOptions {

@@ -102,7 +102,10 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const remake = (p: Pending) => {
     if (!p.reused) return;
     const again = modelFile(p.file, parseYaml(p.reused.model.text, p.file), performance.now(), true);
-    if (again) Object.assign(p, again, { reused: undefined });
+    if (!again) return;
+    // What claiming the zone found (a second definition) stands: the zone was claimed in its place in the order.
+    again.problems.push(...p.problems.filter((x) => x.rule === 'zone-duplicate'));
+    Object.assign(p, again, { reused: undefined });
   };
   // With a parse pool the next files are parsed on a worker while this thread models the ones before.
   const ahead: (Promise<ReadResult> | undefined)[] = [];
@@ -207,10 +210,12 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const rrsetsOf: RRset[][] = [];
   for (const p of pending) {
     // A reused zone's RRsets are in its trie already: nothing to check again, nothing to build.
-    if (p.reused) { rrsetsOf.push([]); continue; }
+    if (p.reused) { rrsetsOf.push([]); silenced.push(...p.reused.reusable!.silenced); continue; }
     const t0 = performance.now();
     const rrsets = p.collector.rrsets();
-    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), silenced));
+    p.silenced = [];
+    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), p.silenced));
+    silenced.push(...p.silenced);
     p.ms += performance.now() - t0;
     rrsetsOf.push(rrsets);
     yield;
@@ -335,7 +340,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     const alone = !p.reverse && !p.model.reverse?.length && !tied.has(p) && !attached.has(p);
     zones.push({
       zone, model: p.model, file: p.file, millis: p.ms + (buildMs.get(p) ?? 0), artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest!,
-      ...(alone ? { reusable: { problems: before.get(p)! } } : {}),
+      ...(alone ? { reusable: { problems: before.get(p)!, silenced: p.silenced ?? [] } } : {}),
     });
   }
   yield;

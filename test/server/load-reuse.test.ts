@@ -39,6 +39,7 @@ function summary(r: LoadResult) {
     serials: r.zones.map((z) => `${nameToText(z.zone.origin)} ${z.serial} ${z.digest}`),
     problems: r.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.severity} ${p.rule} ${p.message}`),
     failed: r.failed,
+    silenced: r.silenced.map((x) => `${x.problem.file}:${x.problem.line} ${x.problem.rule} ${x.reason}`),
   };
 }
 
@@ -140,6 +141,25 @@ describe('a reload reuses the zones of unchanged files', () => {
     write('0-a.test.yaml', A);
     const { next } = reload(first);
     expect(next.problems.some((p) => p.rule === 'zone-duplicate' && p.file.endsWith('a.test.yaml') && !p.file.endsWith('0-a.test.yaml'))).toBe(true);
+  });
+
+  it('a file sorted first defines a reused zone again, and a reverse: entry then needs it: it stays the second definition', () => {
+    const first = start();
+    write('0-a.test.yaml', A.replace('192.0.2.10', '192.0.2.11'));
+    write('reverse.yaml', `${REVERSE}  - network: 192.0.2.0/24\n    from: [a.test.]\n`);
+    const { next } = reload(first);
+    expect(next.problems.some((p) => p.rule === 'zone-duplicate' && p.file === join(dir, 'a.test.yaml'))).toBe(true);
+    expect(answer(next, 'www.a.test.', TYPE.A)).toEqual(['192.0.2.11']);
+  });
+
+  it('what lint.ignore silenced in a reused zone is reported as silenced again', () => {
+    const first = start();
+    write('b.test.yaml', `${B}records:\n  sub: {type: NS, value: ns.other.example.}\n  x.sub: {type: A, value: 192.0.2.1}\nlint:\n  ignore:\n    occluded: 'on purpose'\n`);
+    const second = reload(first).next;
+    expect(second.silenced.map((x) => x.problem.rule)).toContain('occluded');
+    const { next, reused } = reload(second);
+    expect(reused).toContain('b.test.');
+    expect(next.silenced.map((x) => x.problem.rule)).toContain('occluded');
   });
 
   it('a reused zone the lint now fails (it names a host another file dropped) keeps its last good copy, as without reuse', () => {

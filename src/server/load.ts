@@ -210,7 +210,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const rrsetsOf: RRset[][] = [];
   for (const p of pending) {
     // A reused zone's RRsets are in its trie already: nothing to check again, nothing to build.
-    if (p.reused) { rrsetsOf.push([]); silenced.push(...p.reused.reusable!.silenced); continue; }
+    if (p.reused) { rrsetsOf.push([]); p.silenced = [...p.reused.reusable!.silenced]; silenced.push(...p.silenced); continue; }
     const t0 = performance.now();
     const rrsets = p.collector.rrsets();
     p.silenced = [];
@@ -357,7 +357,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const catalog = new Catalog([...zones, ...kept].map((z) => z.zone));
   // Every position a finding needs has been asked for: the parsed YAML can go (a kept zone's lint parses again if it must).
   for (const m of models) m.model.release();
-  for (const z of kept) z.model.release();
+  for (const z of [...zones, ...kept]) z.model.release();
   yield;
   const order = new Map(sortProblems(silenced.map((x) => x.problem)).map((x, i) => [x, i]));
   return { catalog, zones, kept, problems: sortProblems(problems), failed, silenced: silenced.sort((a, b) => order.get(a.problem)! - order.get(b.problem)!) };

@@ -217,22 +217,25 @@ export function buildModel(src: YamlSource, defaultOrigin: string, diskPath?: st
   };
 }
 
+/** The text items of a list the schema checked (with their index, for at()); none if it is not a list. */
+function textItems(list: unknown): [string, number][] {
+  return Array.isArray(list) ? list.flatMap((v: unknown, i: number) => (typeof v === 'string' ? [[v, i] as [string, number]] : [])) : [];
+}
+
 /** `transfer:`: each address range parsed (a finding where it is not one), key names made absolute. */
 function transferPolicy(ctx: { src: YamlSource; problems: Problem[] }, t: Record<string, unknown> | undefined): ZoneModel['transfer'] {
   if (!t) return undefined;
   const allow: string[] = [];
-  (Array.isArray(t.allow) ? t.allow : []).forEach((a: unknown, i: number) => {
-    if (typeof a !== 'string') return;
+  for (const [a, i] of textItems(t.allow)) {
     const c = parseCidr(a);
     if ('error' in c) ctx.problems.push(problem(ctx.src.at(['transfer', 'allow', i]), 'transfer', c.error, 'write an address (192.0.2.53) or a network (198.51.100.0/24, 2001:db8::/32)'));
     else allow.push(c.text);
-  });
+  }
   const keys: string[] = [];
-  (Array.isArray(t.keys) ? t.keys : []).forEach((k: unknown, i: number) => {
-    if (typeof k !== 'string') return;
+  for (const [k, i] of textItems(t.keys)) {
     const n = keyName(ctx, ['transfer', 'keys', i], k);
     if (n) keys.push(n);
-  });
+  }
   return { allow, keys };
 }
 
@@ -240,12 +243,11 @@ function transferPolicy(ctx: { src: YamlSource; problems: Problem[] }, t: Record
 function notifyTargets(ctx: { src: YamlSource; problems: Problem[] }, n: Record<string, unknown> | undefined): ZoneModel['notify'] {
   if (!n) return undefined;
   const targets: SocketAddress[] = [];
-  (Array.isArray(n.targets) ? n.targets : []).forEach((t: unknown, i: number) => {
-    if (typeof t !== 'string') return;
+  for (const [t, i] of textItems(n.targets)) {
     const r = parseNotifyTarget(t);
     if ('error' in r) ctx.problems.push(problem(ctx.src.at(['notify', 'targets', i]), 'notify', `notify target "${t}": ${r.error}`, 'write ADDRESS or ADDRESS@PORT, e.g. 192.0.2.54 or 2001:db8::54@5300'));
     else targets.push(r);
-  });
+  }
   const key = typeof n.key === 'string' ? keyName(ctx, ['notify', 'key'], n.key) : undefined;
   return { targets, ...(key ? { key } : {}) };
 }

@@ -61,15 +61,20 @@ interface Check {
   samples: { checked: number; invalid: string[] };
 }
 
+/** What python3-jsonschema says of the files and texts under `schema`: its verdicts, and each one by name. */
+function judged(schema: unknown, files: string[], docs: { name: string; text: string }[]) {
+  const r = spawnSync('/usr/bin/python3', ['test/helpers/schemacheck.py'], { input: JSON.stringify({ schema, files, docs }), encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`schemacheck.py exited ${r.status}:\n${r.stderr}`);
+  const check = JSON.parse(r.stdout) as Check;
+  return { check, result: (name: string) => check.results.find((x) => x.name === name)! };
+}
+
 const why = { note: '' };
 const haveTools = requireModules(['jsonschema', 'yaml'], why);
 
 describe.skipIf(!haveTools)(haveTools ? 'the zone schema, by python3-jsonschema' : `the zone schema, by python3-jsonschema (skipped: ${why.note})`, () => {
   const docs = [...Object.entries(INVALID).map(([name, text]) => ({ name, text })), { name: 'yaml 1.2', text: YAML12 }];
-  const r = spawnSync('/usr/bin/python3', ['test/helpers/schemacheck.py'], { input: JSON.stringify({ schema: SCHEMA, files: VALID, docs }), encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`schemacheck.py exited ${r.status}:\n${r.stderr}`);
-  const check = JSON.parse(r.stdout) as Check;
-  const result = (name: string) => check.results.find((x) => x.name === name)!;
+  const { check, result } = judged(SCHEMA, VALID, docs);
 
   it('is judged by the validator of the draft it declares', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
@@ -174,10 +179,7 @@ const SERVER_VALID = ['contrib/mailns.conf.yaml'];
 
 describe.skipIf(!haveTools)('the server schema, by python3-jsonschema', () => {
   const docs = Object.entries(SERVER_INVALID).map(([name, text]) => ({ name, text }));
-  const r = spawnSync('/usr/bin/python3', ['test/helpers/schemacheck.py'], { input: JSON.stringify({ schema: SERVER, files: SERVER_VALID, docs }), encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`schemacheck.py exited ${r.status}:\n${r.stderr}`);
-  const check = JSON.parse(r.stdout) as Check;
-  const result = (name: string) => check.results.find((x) => x.name === name)!;
+  const { check, result } = judged(SERVER, SERVER_VALID, docs);
 
   it('is draft 7, judged by Draft7Validator, and accepts the example file', () => {
     expect(server.$schema).toBe('http://json-schema.org/draft-07/schema#');

@@ -16,7 +16,7 @@ import type { LoadedZone } from './load.js';
 /** The zones of the load before that may be reused, by file. */
 export function reusableCopies(previous: readonly LoadedZone[]): Map<string, LoadedZone> {
   const out = new Map<string, LoadedZone>();
-  for (const z of previous) if (z.reusable && !z.reverse) out.set(z.file, z);
+  for (const z of previous) if (z.reusable) out.set(z.file, z);
   return out;
 }
 

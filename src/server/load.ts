@@ -337,7 +337,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   for (const p of pending) {
     const zone = built.get(p);
     if (!zone || !served(p)) continue;
-    const alone = !p.reverse && !p.model.reverse?.length && !tied.has(p) && !attached.has(p);
+    const alone = !p.reverse && !p.model.reverse?.length && !tied.has(p);
     zones.push({
       zone, model: p.model, file: p.file, millis: p.ms + (buildMs.get(p) ?? 0), artifacts: p.artifacts, reverse: p.reverse, serial: p.serial!, digest: p.digest!,
       ...(alone ? { reusable: { problems: before.get(p)!, silenced: p.silenced ?? [] } } : {}),

@@ -104,7 +104,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
     }
     if (qtype === TYPE.ANY) {
       if (node.rrsets.size === 0) break;
-      for (const rs of sortedRRsets(node)) out.answer.push({ owner, rrset: rs });
+      for (const rs of node.rrsets.byType()) out.answer.push({ owner, rrset: rs });
       addTargets(zone, [...node.rrsets.values()], out.additional);
       return out;
     }
@@ -133,10 +133,6 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
 export function cnameTarget(rs: RRset): Name | undefined {
   const rd = rs.rdatas[0];
   return rd && rdataTarget(TYPE.CNAME, rd);
-}
-
-function sortedRRsets(node: ZoneNode): RRset[] {
-  return [...node.rrsets.values()].sort((a, b) => a.type - b.type);
 }
 
 /**

@@ -40,6 +40,16 @@ export class RRsetsByType {
     this.list = i < 0 ? this.list.concat(rs) : this.list.map((x, j) => (j === i ? rs : x));
   }
 
+  /** synthesize only: the RRsets of a node made on query, at once (their types distinct, as a Map's values are). */
+  fill(rrsets: Iterable<RRset>): void {
+    this.list = [...rrsets];
+  }
+
+  /** The RRsets in type-number order: as exports, transfers and ANY answers list them. */
+  byType(): RRset[] {
+    return [...this.list].sort((a, b) => a.type - b.type);
+  }
+
   keys(): IterableIterator<number> {
     return this.list.map((rs) => rs.type).values();
   }
@@ -129,7 +139,7 @@ export class Zone {
       const r = s.lookup(lname);
       if (r === undefined) continue;
       const node = new ZoneNode(lname);
-      if (r !== 'ent') for (const rs of r.values()) node.rrsets.set(rs);
+      if (r !== 'ent') node.rrsets.fill(r.values());
       return node;
     }
     return undefined;
@@ -187,7 +197,7 @@ export class Zone {
         seen.add(key);
         const node = this.synthesize(name);
         if (!node) continue;
-        for (const t of [...node.rrsets.keys()].sort((a, b) => a - b)) yield node.rrsets.get(t)!;
+        yield* node.rrsets.byType();
       }
     }
   }
@@ -217,11 +227,7 @@ export class Zone {
   *walk(): Generator<RRset> {
     yield this.soa;
     const visit = function* (n: ZoneNode): Generator<RRset> {
-      const types = [...n.rrsets.keys()].sort((a, b) => a - b);
-      for (const t of types) {
-        const rs = n.rrsets.get(t)!;
-        if (rs.type !== TYPE.SOA) yield rs;
-      }
+      for (const rs of n.rrsets.byType()) if (rs.type !== TYPE.SOA) yield rs;
       const labels = sortedLabels(n);
       for (const l of labels) yield* visit(n.children.get(l)!);
     };

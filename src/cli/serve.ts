@@ -28,7 +28,6 @@ import { parseSize } from '../util/size.js';
 import { DURATION_EXPECTED, SIZE_EXPECTED } from '../config/server.js';
 import { notifySettings, transferSettings, unknownTransferKeys } from './tsig.js';
 
-export { UsageError };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

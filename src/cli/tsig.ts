@@ -12,7 +12,8 @@ import { parseCidr } from '../wire/address.js';
 import { NameError, nameKey, nameToText, parseName } from '../util/name.js';
 import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';
-import { parseNotifyTarget, type NotifyTarget } from '../server/notify.js';
+import type { NotifyTarget } from '../server/notify.js';
+import { parseNotifyTarget } from '../util/socket.js';
 import type { TransferPolicy, Zone } from '../zone/zone.js';
 import { UsageError } from './usage-error.js';
 

@@ -17,7 +17,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { NOTIFY_PORT, parseNotifyTarget, type SocketAddress } from '../util/socket.js';
+import type { SocketAddress } from '../util/socket.js';
 import type { Logger } from 'pino';
 import { nameKey, nameToText } from '../util/name.js';
 import { CLASS, FLAG, OPCODE, TYPE } from '../wire/constants.js';
@@ -28,7 +28,6 @@ import type { Zone } from '../zone/zone.js';
 import type { LoadedZone } from './load.js';
 
 export type NotifyTarget = SocketAddress;
-export { NOTIFY_PORT, parseNotifyTarget };
 
 const fmtTarget = (t: NotifyTarget) => (t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
 

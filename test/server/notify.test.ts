@@ -12,7 +12,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadZones } from '../../src/server/load.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
-import { Notifier, encodeNotify, parseNotifyTarget, zonesToNotify } from '../../src/server/notify.js';
+import { Notifier, encodeNotify, zonesToNotify } from '../../src/server/notify.js';
+import { parseNotifyTarget } from '../../src/util/socket.js';
 import type { TsigKey } from '../../src/wire/tsig.js';
 import { PYTHON, requireDnspython } from '../helpers/dnspy.js';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatKeyFile, readKeyFile } from '../config/tsig-keys.js';
 import { parseCidr } from '../wire/address.js';
-import { NameError, nameKey, nameToText, parseName } from '../util/name.js';
+import { NameError, nameKey, nameToText, parseZoneName } from '../util/name.js';
 import { formatProblem, type Problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, keyring, type Keyring, type TsigKey } from '../wire/tsig.js';
 import type { NotifyTarget } from '../server/notify.js';
@@ -75,7 +75,7 @@ export function unknownTransferKeys(zones: readonly { zone: Zone; file: string }
 }
 
 function keyName(text: string, flag: string): string {
-  try { return nameKey(parseName(text.endsWith('.') ? text : `${text}.`)); } catch (e) {
+  try { return nameKey(parseZoneName(text)); } catch (e) {
     if (e instanceof NameError) throw new UsageError(`${flag} ${text}: ${e.message}`);
     throw e;
   }
@@ -97,7 +97,7 @@ export function tsigKeygen(o: KeygenOptions): { path: string; text: string } {
   writeFileSync(path, formatKeyFile(name, algorithm, secret), { mode: 0o600 });
   const primary = o.primary ?? '192.0.2.53';
   const [addr, port = '53'] = primary.split('@') as [string, string | undefined];
-  const zone = o.zone ? nameKey(parseName(o.zone.endsWith('.') ? o.zone : `${o.zone}.`)) : 'example.com.';
+  const zone = o.zone ? nameKey(parseZoneName(o.zone)) : 'example.com.';
   const text = `key file (mode 0600): ${path}
 
 mailns: mailns serve --tsig-key ${path} --allow-transfer-key ${name}

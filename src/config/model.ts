@@ -254,7 +254,7 @@ function notifyTargets(ctx: { src: YamlSource; problems: Problem[] }, n: Record<
 
 /** A TSIG key's name as the keyring holds it (absolute, lower-cased), or undefined after a finding. */
 function keyName(ctx: { src: YamlSource; problems: Problem[] }, path: Path, k: string): string | undefined {
-  try { return nameKey(parseName(k.endsWith('.') ? k : `${k}.`)); } catch (e) {
+  try { return nameKey(parseZoneName(k)); } catch (e) {
     ctx.problems.push(problem(ctx.src.at(path), 'name', `key "${k}": ${(e as Error).message}`, NAME_HINT));
     return undefined;
   }

@@ -14,7 +14,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../schema/server.schema.json' with { type: 'json' };
 import { closest } from '../util/closest.js';
-import { NAME_HINT, nameKey, parseName, parseZoneName } from '../util/name.js';
+import { NAME_HINT, nameKey, parseZoneName } from '../util/name.js';
 import { type At, type Problem, problem, sortProblems } from '../util/problem.js';
 import { parseSize } from '../util/size.js';
 import { parseNotifyTarget, parseSocket } from '../util/socket.js';
@@ -178,7 +178,7 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
   }
   const keyName = (path: Path, text: string) => {
     let name: string;
-    try { name = nameKey(parseName(text.endsWith('.') ? text : `${text}.`)); } catch (e) {
+    try { name = nameKey(parseZoneName(text)); } catch (e) {
       add(path, 'name', `key "${text}": ${(e as Error).message}`, NAME_HINT);
       return;
     }

@@ -11,7 +11,7 @@
  * secret never appears in one.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { NameError, parseName } from '../util/name.js';
+import { lowerName, NameError, parseZoneName } from '../util/name.js';
 import { type Problem, problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, type TsigKey } from '../wire/tsig.js';
 
@@ -121,7 +121,7 @@ function parseKeys(file: string, text: string, problems: Problem[]): TsigKey[] {
     if (!isAlgorithm(algorithm)) { err(algTok, `key ${nameTok.text}: algorithm ${algorithm} is not one of ${Object.keys(ALGORITHMS).join(', ')}`); continue; }
     if (!secret) { if (!problems.some((p) => p.line === nameTok.line)) err(nameTok, `key ${nameTok.text} has no secret`); continue; }
     try {
-      keys.push({ name: parseName(nameTok.text.endsWith('.') ? nameTok.text : `${nameTok.text}.`).map((l) => l.toLowerCase()), algorithm, secret });
+      keys.push({ name: lowerName(parseZoneName(nameTok.text)), algorithm, secret });
     } catch (e) {
       if (!(e instanceof NameError)) throw e;
       err(nameTok, `key ${nameTok.text}: ${e.message}`);

@@ -15,8 +15,12 @@ import type { ParseReply, ParseRequest } from './parse-worker.js';
 interface Waiting { file: string; done: (r: ReadResult) => void }
 interface Queued extends Waiting { id: number }
 
-/** Files handed to a worker at a time: enough that it never waits while the thread that reads its answers is busy for a few ms. */
-const IN_FLIGHT = 4;
+/**
+ * Files handed to a worker at a time: enough that it never waits while the
+ * thread that reads its answers works through a slice (10 ms at start, a
+ * file of 100 hosts parses in about 1.5 ms).
+ */
+export const IN_FLIGHT = 16;
 
 export class ParsePool {
   private readonly workers: { w: Worker; busy: number }[] = [];
@@ -43,7 +47,7 @@ export class ParsePool {
 
   /** The file read and parsed, as readParsed(file) gives it. */
   read(file: string): Promise<ReadResult> {
-    if (this.broken || !this.start()) return Promise.resolve(this.here(file));
+    if (this.broken || !this.warm()) return Promise.resolve(this.here(file));
     return new Promise((done) => {
       this.queued.push({ id: this.nextId++, file, done });
       this.pump();
@@ -95,7 +99,13 @@ export class ParsePool {
     }
   }
 
-  private start(): boolean {
+  /**
+   * Starts the workers now (read() does it too): a worker takes about a
+   * tenth of a second to load its modules, which the loader spends
+   * compiling the schema. False when files are parsed on the calling thread.
+   */
+  warm(): boolean {
+    if (this.broken) return false;
     if (this.workers.length) return true;
     if (this.size < 1) return false;
     try {

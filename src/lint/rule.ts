@@ -62,6 +62,14 @@ export function lintView(zones: readonly LintZone[], observe?: (r: Resolution) =
 }
 
 const SERVED = new WeakMap<LintZone, RRset[]>();
+const WALKED = new WeakMap<LintZone, RRset[]>();
+
+/** Every RRset the zone stores, in the order walk() gives: walked once per lint round, not once per rule. */
+function stored(z: LintZone): readonly RRset[] {
+  let all = WALKED.get(z);
+  if (!all) { all = [...z.zone.walk()]; WALKED.set(z, all); }
+  return all;
+}
 
 /**
  * The RRsets of a zone as the server serves them: each stored RRset that
@@ -74,7 +82,7 @@ export function servedRRsets(view: LintView, z: LintZone): readonly RRset[] {
   let out = SERVED.get(z);
   if (out) return out;
   out = [];
-  for (const rs of z.zone.walk()) {
+  for (const rs of stored(z)) {
     const r = view.ask(rs.owner, rs.type);
     if (r.kind === 'success' && r.cnames.length === 0 && r.rrset === rs) out.push(rs);
     else if (r.kind === 'referral' && r.outcome?.authority[0]?.rrset === rs) out.push(rs);
@@ -95,7 +103,7 @@ export function servedRRsets(view: LintView, z: LintZone): readonly RRset[] {
  */
 export function notServed(view: LintView, z: LintZone): { shadowed: { rrset: RRset; by: Zone }[]; unexplained: RRset[] } {
   const served = new Set(servedRRsets(view, z));
-  const all = [...z.zone.walk()];
+  const all = stored(z);
   const nsTargets = new Set<string>();
   for (const rs of all) if (rs.type === TYPE.NS) for (const rd of rs.rdatas) { const t = rdataTarget(TYPE.NS, rd); if (t) nsTargets.add(nameKey(t)); }
   const out = { shadowed: [] as { rrset: RRset; by: Zone }[], unexplained: [] as RRset[] };

@@ -73,7 +73,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     seen.set(key, file);
   };
   // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
-  if (files.length) zoneValidator();
+  if (files.length) { opts.pool?.warm(); zoneValidator(); }
   /** A file's model and its own records; none for a file that failed or has reverse: entries only. */
   const modelFile = (file: string, read: { source?: YamlSource; problems: Problem[] }, t0: number, claimed = false): Pending | undefined => {
     const mine: Problem[] = [...read.problems];

@@ -172,6 +172,7 @@ export function toAscii(label: string): string {
 
 /** One label in presentation format, escaping what RFC 1035 §5.1 requires. */
 export function labelToText(label: string): string {
+  if (!needsEscape(label)) return label;
   let out = '';
   for (let i = 0; i < label.length; i++) {
     const c = label.charCodeAt(i);
@@ -184,6 +185,15 @@ export function labelToText(label: string): string {
     }
   }
   return out;
+}
+
+/** True when a label holds an octet RFC 1035 §5.1 writes escaped (most labels hold none: they are returned as they are). */
+function needsEscape(label: string): boolean {
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24) return true;
+  }
+  return false;
 }
 
 /** Absolute presentation form, trailing dot included. */
@@ -210,7 +220,10 @@ export function isSubdomain(name: Name, zone: Name): boolean {
 
 /** Key for maps: the lower-cased name in presentation form. */
 export function nameKey(name: Name): string {
-  return nameToText(lowerName(name));
+  if (name.length === 0) return '.';
+  let out = '';
+  for (const l of name) out += labelToText(lowerLabel(l)) + '.';
+  return out;
 }
 
 /** Uncompressed wire form (RFC 1035 §3.1). */

@@ -236,6 +236,7 @@ export class Zone {
 }
 
 const SORTED = new WeakMap<ZoneNode, string[]>();
+const NO_LABELS: readonly string[] = [];
 
 /**
  * A node's child labels in RFC 4034 §6.1 order, kept once made (the node
@@ -243,7 +244,9 @@ const SORTED = new WeakMap<ZoneNode, string[]>();
  * sorts them once, not per transfer. The trie's keys are lower-cased labels
  * (build), so plain string order is that order.
  */
-function sortedLabels(n: ZoneNode): string[] {
+function sortedLabels(n: ZoneNode): readonly string[] {
+  // Most nodes are leaves: nothing to sort, nothing to keep (a list kept per leaf is megabytes in a large zone).
+  if (n.children.size === 0) return NO_LABELS;
   let l = SORTED.get(n);
   // The size check keeps a node changed after build (only tests do that) from walking a stale list.
   if (!l || l.length !== n.children.size) { l = [...n.children.keys()].sort(); SORTED.set(n, l); }

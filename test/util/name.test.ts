@@ -4,7 +4,7 @@
  * silently another name.
  */
 import { describe, expect, it } from 'vitest';
-import { NameError, nameToText, parseName, toAscii } from '../../src/util/name.js';
+import { NameError, nameKey, nameToText, parseName, toAscii } from '../../src/util/name.js';
 
 function thrown(f: () => unknown): unknown {
   try { f(); } catch (e) { return e; }
@@ -72,5 +72,23 @@ describe('toAscii', () => {
     expect(toAscii('bücher')).toBe('xn--bcher-kva');
     expect(thrown(() => toAscii('a.b'))).toBeInstanceOf(NameError);
     expect(thrown(() => toAscii(''))).toBeInstanceOf(NameError);
+  });
+});
+
+describe('nameToText and nameKey', () => {
+  // RFC 1035 §5.1: the special characters escaped with a backslash, other octets outside printable ASCII as \DDD.
+  const odd = ['a.b', 'back\\slash', 'q"uote', '(x)', 'semi;', '@at', '$d', 'sp ace', 'del\x7f', 'nul\x00', '\xc3\xa9'];
+  const written = ['a\\.b', 'back\\\\slash', 'q\\"uote', '\\(x\\)', 'semi\\;', '\\@at', '\\$d', 'sp\\032ace', 'del\\127', 'nul\\000', '\\195\\169'];
+  it('escapes exactly the octets RFC 1035 §5.1 names, and leaves plain labels as they are', () => {
+    for (const [i, label] of odd.entries()) expect(nameToText([label, 'example'])).toBe(`${written[i]}.example.`);
+    expect(nameToText(['Mail', 'Example', 'COM'])).toBe('Mail.Example.COM.');
+    expect(nameToText([])).toBe('.');
+  });
+  it('nameKey is the lower-cased presentation form (ASCII letters only, RFC 4343 §3)', () => {
+    expect(nameKey(['Mail', 'Example', 'COM'])).toBe('mail.example.com.');
+    expect(nameKey(['A.B', 'X'])).toBe('a\\.b.x.');
+    expect(nameKey(['\xc3\x89'])).toBe('\\195\\137.');
+    expect(nameKey([])).toBe('.');
+    for (const [i, label] of odd.entries()) expect(nameKey([label, 'EXAMPLE'])).toBe(`${written[i]}.example.`);
   });
 });

@@ -9,7 +9,6 @@
  * place and a flag given overrides its key. Relative paths are relative to
  * the file's directory, as NSD's and Knot's are to theirs.
  */
-import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../schema/server.schema.json' with { type: 'json' };
@@ -161,9 +160,8 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
   let allRead = true;
   for (const [f, i] of strings(data['tsig-keys'])) {
     const path = resolvePath(f);
-    const unreadable = unreadableFile(path);
-    if (unreadable) { allRead = false; add(['tsig-keys', i], 'tsig-key', `tsig-keys "${f}": ${unreadable}`, 'give the path of a key file (mailns tsig keygen NAME writes one), relative to this file'); continue; }
     const r = readKeyFile(path);
+    if (r.unread) { allRead = false; add(['tsig-keys', i], 'tsig-key', `tsig-keys "${f}": ${r.unread}`, 'give the path of a key file (mailns tsig keygen NAME writes one), relative to this file'); continue; }
     problems.push(...r.problems);
     if (r.problems.some((p) => p.severity === 'error')) { allRead = false; bad.push(['tsig-keys', i]); }
     for (const k of r.keys) {
@@ -198,18 +196,6 @@ function semanticChecks(src: YamlSource, data: Record<string, unknown>, resolveP
     if (!strings(notify.targets).length) add(['notify', 'key'], 'notify', 'notify.key signs the NOTIFYs to notify.targets, and there is none', 'add targets: [ADDRESS, ...] beside key:, or remove key:');
   }
   return bad;
-}
-
-/** Why a file cannot be read (missing, not allowed, not a regular file), or undefined. */
-function unreadableFile(path: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) return `${path} is not a regular file`;
-    accessSync(path, constants.R_OK);
-    return undefined;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path}: permission denied` : (e as Error).message;
-  }
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

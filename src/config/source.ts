@@ -57,6 +57,13 @@ export function readParsed(file: string, displayName = file, kind: YamlKind = ZO
   return parseText(text, displayName);
 }
 
+/** Why readRegularFile gave no text, in a finding's words: `PATH: no such file`, `PATH is a FIFO, not a regular file`. */
+export function readFailure(path: string, e: Error): string {
+  if (e instanceof Refused) return `${path} is ${e.message}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path}: permission denied` : e.message;
+}
+
 /** What a file that is not a regular file is, for the finding ("a FIFO"). */
 function kind(st: Stats): string {
   return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device'

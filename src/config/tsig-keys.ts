@@ -10,7 +10,8 @@
  * Comments are `#`, `//` and `/* … *\/`. Problems carry file:line:col; a
  * secret never appears in one.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readFailure, readRegularFile } from './source.js';
 import { lowerName, NameError, parseZoneName } from '../util/name.js';
 import { type Problem, problem } from '../util/problem.js';
 import { ALGORITHMS, isAlgorithm, type TsigKey } from '../wire/tsig.js';
@@ -22,15 +23,21 @@ export function formatKeyFile(name: string, algorithm: string, secret: string): 
   return `key "${name}" {\n\talgorithm ${algorithm};\n\tsecret "${secret}";\n};\n`;
 }
 
-/** Reads the keys of a file; problems (every one, with a place) for what is wrong, a warning when others may read it. */
-export function readKeyFile(file: string): { keys: TsigKey[]; problems: Problem[] } {
+/** A key file is a few lines: anything larger is not one. */
+const MAX_KEY_FILE = 1 << 20;
+
+/**
+ * Reads the keys of a file; problems (every one, with a place) for what is
+ * wrong, a warning when others may read it. A path that is not a regular
+ * file (a FIFO as --tsig-key would block start until something writes to
+ * it) is refused unopened; `unread` says why a file gave no text at all.
+ */
+export function readKeyFile(file: string): { keys: TsigKey[]; problems: Problem[]; unread?: string } {
   const problems: Problem[] = [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { keys: [], problems: [problem({ file, line: 1, col: 1 }, 'tsig-key', code === 'ENOENT' ? `${file}: no such file` : code === 'EACCES' ? `${file}: permission denied` : (e as Error).message)] };
+  const text = readRegularFile(file, MAX_KEY_FILE);
+  if (text instanceof Error) {
+    const unread = readFailure(file, text);
+    return { keys: [], problems: [problem({ file, line: 1, col: 1 }, 'tsig-key', unread)], unread };
   }
   try {
     const mode = statSync(file).mode & 0o777;

@@ -122,7 +122,12 @@ describe.skipIf(!haveDig)('mailns serve --tsig-key --allow-transfer-key', () => 
   });
 
   it('a bad flag or key file is one line and exit 2, before anything is loaded', () => {
+    // A FIFO is refused unopened: opening it would wait for a writer, and start with it.
+    const fifo = join(dir, 'fifo.key');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     for (const [args, msg] of [
+      [['--tsig-key', fifo], `mailns serve: --tsig-key ${fifo}: ${fifo}:1:1: error [tsig-key] ${fifo} is a FIFO, not a regular file`],
+      [['--tsig-key', dir], `mailns serve: --tsig-key ${dir}: ${dir}:1:1: error [tsig-key] ${dir} is a directory, not a regular file`],
       [['--allow-transfer', '10.0.0.1/8'], 'mailns serve: --allow-transfer "10.0.0.1/8" has host bits set: the network is 10.0.0.0/8'],
       [['--tsig-key', join(dir, 'nope.key')], `mailns serve: --tsig-key ${join(dir, 'nope.key')}: ${join(dir, 'nope.key')}:1:1: error [tsig-key] ${join(dir, 'nope.key')}: no such file`],
       [['--allow-transfer-key', 'other.test'], 'mailns serve: --allow-transfer-key other.test: no such key in the --tsig-key files'],

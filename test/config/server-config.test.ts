@@ -39,6 +39,13 @@ describe('a configuration file with mistakes', () => {
     expect(config('ixfr-journal: {max-size: 16M, max-age: 30d}\n').problems).toEqual([]);
   });
 
+  it('a key file that is a FIFO is a finding at its entry, never opened (it would block the start)', () => {
+    expect(spawnSync('mkfifo', [join(dir, 'fifo.key')]).status).toBe(0);
+    expect(lines(config('tsig-keys: [keys/xfr.key, fifo.key]\n'))).toEqual([
+      'mailns.conf.yaml:1:27: error [tsig-key] tsig-keys "fifo.key": fifo.key is a FIFO, not a regular file\n    hint: give the path of a key file (mailns tsig keygen NAME writes one), relative to this file',
+    ]);
+  });
+
   it('gives every finding at once, each at its line:col, with did-you-mean for keys', () => {
     const c = config([
       'lisen: [127.0.0.1:5353]', // 1

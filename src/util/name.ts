@@ -170,30 +170,24 @@ export function toAscii(label: string): string {
   return a;
 }
 
-/** One label in presentation format, escaping what RFC 1035 §5.1 requires. */
-export function labelToText(label: string): string {
-  if (!needsEscape(label)) return label;
-  let out = '';
-  for (let i = 0; i < label.length; i++) {
-    const c = label.charCodeAt(i);
-    if (c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24) {
-      out += '\\' + label[i];
-    } else if (c <= 0x20 || c >= 0x7f) {
-      out += '\\' + String(c).padStart(3, '0');
-    } else {
-      out += label[i];
-    }
-  }
-  return out;
+/** RFC 1035 §5.1: an octet written with a backslash before it (the specials) or as \DDD (outside printable ASCII); 0 for one written as it is. */
+function escapeKind(c: number): 'special' | 'decimal' | 0 {
+  if (c <= 0x20 || c >= 0x7f) return 'decimal';
+  return c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24 ? 'special' : 0;
 }
 
-/** True when a label holds an octet RFC 1035 §5.1 writes escaped (most labels hold none: they are returned as they are). */
-function needsEscape(label: string): boolean {
-  for (let i = 0; i < label.length; i++) {
+/** One label in presentation format, escaping what RFC 1035 §5.1 requires; a label with nothing to escape (most) is returned as it is. */
+export function labelToText(label: string): string {
+  let i = 0;
+  while (i < label.length && !escapeKind(label.charCodeAt(i))) i++;
+  if (i === label.length) return label;
+  let out = label.slice(0, i);
+  for (; i < label.length; i++) {
     const c = label.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c || c === 0x22 || c === 0x28 || c === 0x29 || c === 0x3b || c === 0x40 || c === 0x24) return true;
+    const kind = escapeKind(c);
+    out += kind === 'special' ? '\\' + label[i] : kind === 'decimal' ? '\\' + String(c).padStart(3, '0') : label[i];
   }
-  return false;
+  return out;
 }
 
 /** Absolute presentation form, trailing dot included. */

@@ -8,11 +8,22 @@
  * the calling thread from then on: slower, never different.
  */
 import { availableParallelism } from 'node:os';
+import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { readParsed, type ReadResult } from './source.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 
-interface Waiting { file: string; done: (r: ReadResult) => void }
+/**
+ * A file's ReadResult, made when the loader takes it. A worker's reply
+ * waits as its serialized bytes, outside the heap the collector walks, and
+ * is unpacked just before it is used: its objects then die young. Unpacked
+ * on arrival, the files parsed ahead aged in the queue into the old
+ * generation, where they were most of the garbage a large start collected
+ * (and its peak heap, which the process keeps as RSS).
+ */
+export type Parsed = () => ReadResult;
+
+interface Waiting { file: string; done: (r: Parsed) => void }
 interface Queued extends Waiting { id: number }
 
 /**
@@ -46,8 +57,8 @@ export class ParsePool {
   }
 
   /** The file read and parsed, as readParsed(file) gives it. */
-  read(file: string): Promise<ReadResult> {
-    if (this.broken || !this.warm()) return Promise.resolve(this.here(file));
+  read(file: string): Promise<Parsed> {
+    if (this.broken || !this.warm()) { const r = this.here(file); return Promise.resolve(() => r); }
     return new Promise((done) => {
       this.queued.push({ id: this.nextId++, file, done });
       this.pump();
@@ -64,7 +75,8 @@ export class ParsePool {
   parseHere(): boolean {
     const q = this.queued.shift();
     if (!q) return false;
-    q.done(this.here(q.file));
+    const r = this.here(q.file);
+    q.done(() => r);
     return true;
   }
 
@@ -79,7 +91,7 @@ export class ParsePool {
     const ended = workers.map(({ w }) => { w.removeAllListeners(); w.on('error', () => undefined); return w.terminate().then(() => undefined, () => undefined); });
     const left = [...this.waiting.values(), ...this.queued.splice(0)];
     this.waiting.clear();
-    for (const w of left) w.done(this.here(w.file));
+    for (const w of left) { const r = this.here(w.file); w.done(() => r); }
     return Promise.all(ended).then(() => undefined);
   }
 
@@ -130,8 +142,14 @@ export class ParsePool {
     this.waiting.delete(m.id);
     const worker = this.workers[w.worker];
     if (worker) { worker.busy--; if (!worker.busy) worker.w.unref(); }
-    if ('result' in m) this.parsed.worker++;
-    w.done('result' in m ? m.result : this.here(w.file));
+    if ('wire' in m) {
+      this.parsed.worker++;
+      const { wire } = m;
+      w.done(() => deserialize(Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength)) as ReadResult);
+    } else {
+      const r = this.here(w.file);
+      w.done(() => r);
+    }
     this.pump();
   }
 

@@ -10,7 +10,7 @@ import type { Network } from '../synth/reverse/network.js';
 import type { RRsetCollector } from '../synth/index.js';
 import type { Silenced } from '../lint/index.js';
 import type { Resolution } from '../query/resolve.js';
-import type { NameSynthesizer } from '../wire/rrset.js';
+import type { NameSynthesizer, RRset } from '../wire/rrset.js';
 import type { Name } from '../util/name.js';
 import type { Problem } from '../util/problem.js';
 import type { Catalog, Zone } from '../zone/zone.js';
@@ -80,6 +80,12 @@ export interface Pending {
   digest?: string;
   /** A zone reused from the load before (its file and key files read as they did), until something asks for it to be made again. */
   reused?: LoadedZone;
+  /**
+   * Set for a zone finished as its file was read (tied to no other zone so
+   * far): its RRsets, checked and with their serial, and its trie (none if
+   * it could not be built: the build at step 6 says why).
+   */
+  early?: { rrsets: RRset[]; zone?: Zone; buildMs: number };
   /** What its lint.ignore silenced of the structural checks (kept with a zone that may be reused). */
   silenced?: Silenced[];
 }

@@ -4,7 +4,8 @@
  * tries. Returns every problem at once; a zone with an error is left out,
  * the others still load.
  */
-import { parseYaml, readYaml, sourced, type ReadResult, type YamlSource } from '../config/source.js';
+import { parseYaml, readYaml, sourced, type YamlSource } from '../config/source.js';
+import type { Parsed } from '../config/parse-pool.js';
 import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, modelKept, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
@@ -89,9 +90,45 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     synthesizeBase(model, collector);
     synthesizeRecords(model, collector);
     const artifacts = synthesizeIntent(model, collector);
+    const p: Pending = { file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 };
+    // A zone that adds to no other and has no reverse: entries is finished
+    // now, while its records are young (most zones of a large set): its
+    // checks, serial and trie cannot change unless another file turns out
+    // to add to it or read it, and then it is made again (remake).
+    if (!claimed && !model.reverse?.length && !collector.foreign.length && !mine.some((x) => x.rule === 'zone-duplicate')) finishEarly(p);
     // Where its nodes are is much of a file's memory: a file whose reverse: entries are still to be built keeps it until then.
     if (!model.reverse?.length) model.release();
-    return { file, origin: model.origin, model, collector, artifacts, problems: mine, synthesizers: [], reverse: false, ms: performance.now() - t0 };
+    return p;
+  };
+  /** Its RRsets and their structural checks (step 4). */
+  const checked = (p: Pending): RRset[] => {
+    const t0 = performance.now();
+    const rrsets = p.collector.rrsets();
+    p.silenced = [];
+    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), p.silenced));
+    p.ms += performance.now() - t0;
+    return rrsets;
+  };
+  /** Its serial, from the digest of its content (step 6a): its SOA in `rrsets` takes it. */
+  const serialized = (p: Pending, rrsets: RRset[]) => {
+    const soaAt = rrsets.findIndex((rs) => rs.type === TYPE.SOA);
+    if (soaAt < 0) return;
+    const t0 = performance.now();
+    const digest = contentDigest(rrsets, p.synthesizers.map((s) => s.fingerprint));
+    p.ms += performance.now() - t0;
+    const serial = decideSerial(p.origin, digest, p.model.soa, opts, now, p.problems);
+    rrsets[soaAt] = withSerial(rrsets[soaAt]!, serial);
+    p.serial = serial;
+    p.digest = digest;
+  };
+  const now = opts.now ?? new Date();
+  /** Steps 4, 6a and the trie of a zone tied to no other, done as its file is read. */
+  const finishEarly = (p: Pending) => {
+    const rrsets = checked(p);
+    serialized(p, rrsets);
+    const t0 = performance.now();
+    const r = Zone.build(p.origin, rrsets, p.synthesizers, { transfer: p.model.transfer });
+    p.early = { rrsets, ...('zone' in r ? { zone: r.zone } : {}), buildMs: performance.now() - t0 };
   };
   // On reload, a zone no other file reads or adds to, whose file and key files read as they did, is
   // served as it was (load-reuse.ts) until another file turns out to need it: then it is made again
@@ -100,15 +137,18 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const reuse: (LoadedZone | null | undefined)[] = [];
   const reuseOf = (j: number) => (reuse[j] === undefined ? (reuse[j] = unchangedCopy(copies, files[j]!) ?? null) : reuse[j]);
   const remake = (p: Pending) => {
-    if (!p.reused) return;
-    const again = modelFile(p.file, parseYaml(p.reused.model.text, p.file), performance.now(), true);
+    if (!p.reused && !p.early) return;
+    // A zone finished early is in `models` already: its model is replaced.
+    const listed = p.early ? models.findIndex((m) => m.model === p.model) : -1;
+    if (listed >= 0) models.splice(listed, 1);
+    const again = modelFile(p.file, parseYaml(p.model.text, p.file), performance.now(), true);
     if (!again) return;
     // What claiming the zone found (a second definition) stands: the zone was claimed in its place in the order.
     again.problems.push(...p.problems.filter((x) => x.rule === 'zone-duplicate'));
-    Object.assign(p, again, { reused: undefined });
+    Object.assign(p, again, { reused: undefined, early: undefined });
   };
   // With a parse pool the next files are parsed on a worker while this thread models the ones before.
-  const ahead: (Promise<ReadResult> | undefined)[] = [];
+  const ahead: (Promise<Parsed> | undefined)[] = [];
   const ready = new Set<number>();
   // Without a worker, read() parses here at once: then only the file needed now.
   const window = opts.pool?.threaded ? PARSE_AHEAD : 1;
@@ -132,7 +172,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
       }
       // Rather than wait for a worker, parse the next file no worker has; a turn of the event loop between lets their answers in.
       while (opts.parseHere && !ready.has(i) && opts.pool.parseHere()) yield nextTurn();
-      read = sourced((yield ahead[i]!) as ReadResult);
+      read = sourced(((yield ahead[i]!) as Parsed)());
       ahead[i] = undefined;
       ready.delete(i);
     }
@@ -211,13 +251,9 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   for (const p of pending) {
     // A reused zone's RRsets are in its trie already: nothing to check again, nothing to build.
     if (p.reused) { rrsetsOf.push([]); p.silenced = [...p.reused.reusable!.silenced]; silenced.push(...p.silenced); continue; }
-    const t0 = performance.now();
-    const rrsets = p.collector.rrsets();
-    p.silenced = [];
-    p.problems.push(...applyIgnores(p.model, checkZone(p.origin, rrsets), p.silenced));
-    silenced.push(...p.silenced);
-    p.ms += performance.now() - t0;
-    rrsetsOf.push(rrsets);
+    if (p.early) { rrsetsOf.push(p.early.rrsets); silenced.push(...p.silenced!); continue; }
+    rrsetsOf.push(checked(p));
+    silenced.push(...p.silenced!);
     yield;
   }
   // A lint.ignore entry for a rule that does not exist silences nothing: say so, once per file.
@@ -241,18 +277,9 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
 
   // 6a. Serials: decided here, before any trie is built, so every verb (check,
   //     export, diff, serve) and the lint see the one serial serve publishes.
-  const now = opts.now ?? new Date();
   for (const [i, p] of pending.entries()) {
-    if (p.reused) continue;
-    const soaAt = rrsetsOf[i]!.findIndex((rs) => rs.type === TYPE.SOA);
-    if (soaAt < 0) continue;
-    const t0 = performance.now();
-    const digest = contentDigest(rrsetsOf[i]!, p.synthesizers.map((s) => s.fingerprint));
-    p.ms += performance.now() - t0;
-    const serial = decideSerial(p.origin, digest, p.model.soa, opts, now, p.problems);
-    rrsetsOf[i]![soaAt] = withSerial(rrsetsOf[i]![soaAt]!, serial);
-    p.serial = serial;
-    p.digest = digest;
+    if (p.reused || p.early) continue;
+    serialized(p, rrsetsOf[i]!);
     yield;
   }
 
@@ -265,6 +292,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     // A second definition of a zone is left out, so every question has one answer: the first definition's.
     if (p.problems.some((x) => x.rule === 'zone-duplicate')) return [];
     if (p.reused) { built.set(p, p.reused.zone); buildMs.set(p, 0); return []; }
+    if (p.early?.zone) { built.set(p, p.early.zone); buildMs.set(p, p.early.buildMs); return []; }
     const t0 = performance.now();
     const r = Zone.build(p.origin, rrsetsOf[i]!, p.synthesizers, { transfer: p.model.transfer });
     buildMs.set(p, performance.now() - t0);

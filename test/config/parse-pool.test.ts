@@ -73,7 +73,7 @@ describe('the parse pool', () => {
     expect(pool.parseHere()).toBe(true);
     expect(pool.parseHere()).toBe(true);
     expect(pool.parseHere()).toBe(false);
-    const results = await Promise.all(reads);
+    const results = (await Promise.all(reads)).map((take) => take());
     expect(pool.parsed).toEqual({ worker: held, here: 2 });
     // Each read settles with its own file, wherever it was parsed.
     expect(results.map((r) => r.parsed?.file)).toEqual(files);

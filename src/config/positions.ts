@@ -1,82 +1,118 @@
 /**
- * Where everything in a YAML file is, without the document: a tree shaped
- * like the data holding the offset where each node starts (and each key),
- * made once from the parsed document. It is what at() walks, so a file
- * parsed on a worker thread (src/config/parse-pool.ts) hands the loader
- * plain data, and the document itself, several times the size of its text,
- * goes as soon as the file is parsed.
+ * Where everything in a YAML file is, without the document: the offset
+ * where each node starts (and each key), in the shape of the data, made
+ * once from the parsed document. It is what at() walks, so a file parsed on
+ * a worker thread (src/config/parse-pool.ts) hands the loader plain data,
+ * and the document itself, several times the size of its text, goes as
+ * soon as the file is parsed.
  */
 import { isAlias, isMap, isScalar, isSeq, Pair, YAMLMap, type Document, type Node } from 'yaml';
 
-/** One node of the data: where it starts (its key's place too, for a mapping's value), and what is inside it. */
-export interface PlaceNode {
-  /** Offset of the node's start, or the document's start for a node with no place of its own. */
-  v: number;
-  /** For a value in a mapping: the offset of its key. */
-  k?: number;
-  /** A mapping's values by the text the data has for their keys (the first of equal keys). */
-  m?: Map<string, PlaceNode>;
-  /** A sequence's items (a hole where the document has no node). */
-  s?: (PlaceNode | undefined)[];
+/**
+ * The places, flat: five numbers a node in `n` (its offset, its key's
+ * offset or -1, its kind, where its children start, how many there are),
+ * the children of a node side by side, and in `keys` the key each child of
+ * a mapping has (the first of equal keys; "" for others). Two arrays cross
+ * a thread at a fraction of the cost of a tree of objects and Maps (which
+ * was most of what a parsed file cost to hand over). `maps` is made where
+ * at() is asked, for mappings too large to scan.
+ */
+export interface PlaceTree {
+  n: Int32Array;
+  keys: string[];
+  maps?: Map<number, Map<string, number>>;
 }
 
+const W = 5;
+const V = 0, K = 1, KIND = 2, FIRST = 3, COUNT = 4;
+const LEAF = 0, MAP = 1, SEQ = 2;
+/** A sequence item the document has no node for (a hole): at() stops at the sequence. */
+const HOLE = -1;
+/** Mappings with more children than this get a Map when first asked; smaller ones are scanned. */
+const SCAN = 8;
+
 /**
- * The places of every node of `doc`. Made with a list of work, not by
- * recursion: nesting may be deep. What at() answers follows the document as
- * it was walked before (the deepest node that exists along a path, a
- * missing key giving its mapping, an explicit key without a value giving
- * the key).
+ * The places of every node of `doc`, breadth first (so the children of each
+ * node are side by side), with a list of work, not recursion: nesting may
+ * be deep. What at() answers follows the document as it was walked before
+ * (the deepest node that exists along a path, a missing key giving its
+ * mapping, an explicit key without a value giving the key).
  */
-export function placeTree(doc: Document): PlaceNode {
+export function placeTree(doc: Document): PlaceTree {
   const none = doc.contents?.range?.[0] ?? 0;
   const place = (n: Node | null | undefined) => (n?.range ? startOf(n) : none);
-  const root: PlaceNode = { v: place(doc.contents as Node | null) };
-  const todo: [Node | null | undefined, PlaceNode][] = [[doc.contents as Node | null, root]];
-  while (todo.length) {
-    const [n, out] = todo.pop()!;
-    if (isMap(n)) {
-      const m = new Map<string, PlaceNode>();
-      for (const p of n.items as Pair[]) {
+  const n: number[] = [place(doc.contents as Node | null), -1, LEAF, 0, 0];
+  const keys: string[] = [''];
+  const todo: (Node | null | undefined)[] = [doc.contents as Node | null];
+  for (let i = 0; i < todo.length; i++) {
+    const node = todo[i];
+    const at = i * W;
+    if (isMap(node)) {
+      n[at + KIND] = MAP;
+      n[at + FIRST] = keys.length;
+      const seen = new Set<string>();
+      for (const p of node.items as Pair[]) {
         const key = keyText(doc, p.key as Node | null);
-        if (key === undefined || m.has(key)) continue;
+        if (key === undefined || seen.has(key)) continue;
+        seen.add(key);
         // An explicit key without a value (`? mail`) has no value node: its key is the place.
         const value = (p.value ?? p.key) as Node | null;
-        const child: PlaceNode = { v: place(value), k: place(p.key as Node | null) };
-        m.set(key, child);
-        todo.push([value, child]);
+        n.push(place(value), place(p.key as Node | null), LEAF, 0, 0);
+        keys.push(key);
+        todo.push(value);
       }
-      out.m = m;
-    } else if (isSeq(n)) {
-      out.s = (n.items as (Node | null)[]).map((item) => {
-        if (!item) return undefined;
-        const child: PlaceNode = { v: place(item) };
-        todo.push([item, child]);
-        return child;
-      });
+      n[at + COUNT] = keys.length - n[at + FIRST]!;
+    } else if (isSeq(node)) {
+      n[at + KIND] = SEQ;
+      n[at + FIRST] = keys.length;
+      n[at + COUNT] = node.items.length;
+      for (const item of node.items as (Node | null)[]) {
+        n.push(item ? place(item) : HOLE, -1, LEAF, 0, 0);
+        keys.push('');
+        todo.push(item ?? undefined);
+      }
     }
   }
-  return root;
+  return { n: Int32Array.from(n), keys };
+}
+
+/** The child of mapping node `i` with key `key`, or -1. */
+function childByKey(t: PlaceTree, i: number, key: string): number {
+  const first = t.n[i * W + FIRST]!;
+  const count = t.n[i * W + COUNT]!;
+  if (count <= SCAN) {
+    for (let c = first; c < first + count; c++) if (t.keys[c] === key) return c;
+    return -1;
+  }
+  t.maps ??= new Map();
+  let m = t.maps.get(i);
+  if (!m) {
+    m = new Map();
+    for (let c = first; c < first + count; c++) m.set(t.keys[c]!, c);
+    t.maps.set(i, m);
+  }
+  return m.get(key) ?? -1;
 }
 
 /** The offset at() gives for `path`: the deepest node that exists along it (the key of the last, if `key`). */
-export function offsetAt(root: PlaceNode, path: readonly (string | number)[], key: boolean): number {
-  let n = root;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    if (n.m) {
-      const c = n.m.get(String(seg));
-      if (!c) return n.v;
-      if (key && i === path.length - 1) return c.k!;
-      n = c;
-    } else if (n.s) {
-      const c = n.s[Number(seg)];
-      if (!c) return n.v;
-      n = c;
-    } else {
-      return n.v;
+export function offsetAt(t: PlaceTree, path: readonly (string | number)[], key: boolean): number {
+  const n = t.n;
+  let i = 0;
+  for (let s = 0; s < path.length; s++) {
+    const seg = path[s]!;
+    const kind = n[i * W + KIND];
+    let c = -1;
+    if (kind === MAP) {
+      c = childByKey(t, i, String(seg));
+      if (c >= 0 && key && s === path.length - 1) return n[c * W + K]!;
+    } else if (kind === SEQ) {
+      const at = Number(seg);
+      if (Number.isInteger(at) && at >= 0 && at < n[i * W + COUNT]! && n[(n[i * W + FIRST]! + at) * W + V] !== HOLE) c = n[i * W + FIRST]! + at;
     }
+    if (c < 0) return n[i * W + V]!;
+    i = c;
   }
-  return n.v;
+  return n[i * W + V]!;
 }
 
 /** Where a node starts: a block mapping written as an explicit key (`? a: 1`) has a range that starts after its first key. */

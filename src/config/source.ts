@@ -5,7 +5,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, Pair, parseDocument, visit, YAMLMap, type Alias, type CST, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import { type At, type Problem, problem } from '../util/problem.js';
-import { offsetAt, placeTree, type PlaceNode } from './positions.js';
+import { offsetAt, placeTree, type PlaceTree } from './positions.js';
 
 export type Path = readonly (string | number)[];
 
@@ -128,7 +128,7 @@ export interface ParsedYaml {
   file: string;
   text: string;
   data: unknown;
-  places: PlaceNode;
+  places: PlaceTree;
   lineStarts: number[];
 }
 
@@ -140,7 +140,7 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = { uniqueKeys: fa
 /** The YamlSource of a parsed file: at() walks its places (after release(), those of the text parsed again). */
 export function sourceOf(p: ParsedYaml): YamlSource {
   const { file, text, data } = p;
-  let places: PlaceNode | undefined = p.places;
+  let places: PlaceTree | undefined = p.places;
   // The library's own line arithmetic, over the line starts the parse found.
   const lc = new LineCounter();
   lc.lineStarts = p.lineStarts;
@@ -152,7 +152,7 @@ export function sourceOf(p: ParsedYaml): YamlSource {
   return { file, text, data, at, release: () => { places = undefined; } };
 }
 
-function parseText(text: string, file: string): ReadResult {
+export function parseText(text: string, file: string): ReadResult {
   const lc = new LineCounter();
   const options = { ...OPTIONS, lineCounter: lc };
   const doc = parseDocument(text, options);

@@ -63,7 +63,15 @@ function hex(tok: string, what: string): Buffer {
 
 function ipv4(tok: string | undefined): Buffer {
   if (tok === undefined || isIP(tok) !== 4) throw new RdataError(`"${tok ?? ''}" is not an IPv4 address`);
-  return Buffer.from(tok.split('.').map(Number));
+  // isIP has checked the dotted quad: four decimal numbers of at most 255.
+  const out = Buffer.allocUnsafe(4);
+  let at = 0, n = 0;
+  for (let i = 0; i < tok.length; i++) {
+    const c = tok.charCodeAt(i);
+    if (c === 46) { out[at++] = n; n = 0; } else n = n * 10 + c - 48;
+  }
+  out[at] = n;
+  return out;
 }
 
 export function ipv6ToBytes(text: string): Buffer {

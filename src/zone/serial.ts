@@ -5,8 +5,8 @@
  * YYYYMMDDnn form. Pure functions: where the last serial is kept is the
  * server's business (src/server/state.ts).
  */
-import { createHash } from 'node:crypto';
-import { lowerName, nameToWire } from '../util/name.js';
+import { hash } from 'node:crypto';
+import { wireLength } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import type { RRset } from '../wire/rrset.js';
 import { compareLabels } from './zone.js';
@@ -82,24 +82,28 @@ function compareOwners(a: readonly string[], b: readonly string[]): number {
  */
 export function contentDigest(rrsets: readonly RRset[], fingerprints: readonly string[] = []): string {
   const sorted = [...rrsets].sort((x, y) => compareOwners(x.owner, y.owner) || x.type - y.type);
-  // The records are written into one buffer and hashed at once: one update per field is most of the cost for a large zone.
-  const owners = sorted.map((rs) => nameToWire(lowerName(rs.owner)));
+  const generic = [...fingerprints].sort().map((f) => Buffer.from(`\0generic\0${f}`));
+  // The whole stream is written into one buffer and hashed at once: one update per field was most of the cost for a large zone.
   let size = 0;
-  for (const [i, rs] of sorted.entries()) for (const r of rs.rdatas) size += owners[i]!.length + 10 + r.wire.length;
+  for (const rs of sorted) {
+    const owner = wireLength(rs.owner);
+    for (const r of rs.rdatas) size += owner + 10 + r.wire.length;
+  }
+  for (const g of generic) size += g.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
-  for (const [i, rs] of sorted.entries()) {
-    const owner = owners[i]!;
-    const soa = rs.type === TYPE.SOA;
-    const wires = rs.rdatas.map((r) => {
-      if (!soa) return r.wire;
+  for (const rs of sorted) {
+    const wires = rs.type === TYPE.SOA ? rs.rdatas.map((r) => {
       const w = Buffer.from(r.wire);
       w.writeUInt32BE(0, w.length - SERIAL_FROM_END);
       return w;
-    });
+    }) : rs.rdatas.map((r) => r.wire);
     if (wires.length > 1) wires.sort(Buffer.compare);
+    // The owner is written once, lower-cased, and copied for the RRset's other records.
+    const ownerAt = o;
+    let ownerEnd = -1;
     for (const w of wires) {
-      o += owner.copy(out, o);
+      if (ownerEnd < 0) { o = writeLowerName(out, o, rs.owner); ownerEnd = o; } else o += out.copy(out, o, ownerAt, ownerEnd);
       o = out.writeUInt16BE(rs.type, o);
       o = out.writeUInt16BE(rs.klass, o);
       o = out.writeUInt32BE(rs.ttl, o);
@@ -107,7 +111,19 @@ export function contentDigest(rrsets: readonly RRset[], fingerprints: readonly s
       o += w.copy(out, o);
     }
   }
-  const h = createHash('sha256').update(out);
-  for (const f of [...fingerprints].sort()) { h.update('\0generic\0'); h.update(f); }
-  return h.digest('hex');
+  for (const g of generic) o += g.copy(out, o);
+  return hash('sha256', out, 'hex');
+}
+
+/** `name` in wire form at `o`, ASCII letters lower-cased (RFC 4034 §6.2); the offset after it. */
+function writeLowerName(out: Buffer, o: number, name: readonly string[]): number {
+  for (const l of name) {
+    out[o++] = l.length;
+    for (let i = 0; i < l.length; i++) {
+      const c = l.charCodeAt(i);
+      out[o++] = c >= 65 && c <= 90 ? c + 32 : c;
+    }
+  }
+  out[o++] = 0;
+  return o;
 }

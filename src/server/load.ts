@@ -5,7 +5,7 @@
  * the others still load.
  */
 import { parseYaml, readYaml, sourced, type YamlSource } from '../config/source.js';
-import type { Parsed } from '../config/parse-pool.js';
+import type { Parsed, ParsePool } from '../config/parse-pool.js';
 import { zoneValidator } from '../config/schema.js';
 import { buildModel, defaultOrigin, modelKept, type ZoneModel } from '../config/model.js';
 import { RRsetCollector, synthesizeBase, synthesizeRecords, checkZone } from '../synth/index.js';
@@ -73,8 +73,6 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     if (other) mine.push(problem({ file, line: 1, col: 1 }, 'zone-duplicate', `zone ${nameToText(origin)} is also defined in ${other}`, 'one definition per zone'));
     seen.set(key, file);
   };
-  // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
-  if (files.length) { opts.pool?.warm(); zoneValidator(); }
   /** A file's model and its own records; none for a file that failed or has reverse: entries only. */
   const modelFile = (file: string, read: { source?: YamlSource; problems: Problem[] }, t0: number, claimed = false): Pending | undefined => {
     const mine: Problem[] = [...read.problems];
@@ -152,6 +150,20 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
   const ready = new Set<number>();
   // Without a worker, read() parses here at once: then only the file needed now.
   const window = opts.pool?.threaded ? PARSE_AHEAD : 1;
+  /** Asks the pool for the files from `i` on that it has not been asked for, up to the window. */
+  const askAhead = (pool: ParsePool, i: number) => {
+    for (let j = i; j < Math.min(files.length, i + window); j++) {
+      if (ahead[j] || reuseOf(j)) continue;
+      ahead[j] = pool.read(files[j]!);
+      void ahead[j]!.then(() => ready.add(j));
+    }
+  };
+  // The schema's one-time compile belongs to the load, not to the zone whose file happens to be read first.
+  // A worker is handed its first files before it, and parses them while this thread compiles.
+  if (files.length) {
+    if (opts.pool?.threaded) askAhead(opts.pool, 0);
+    zoneValidator();
+  }
   for (const [i, file] of files.entries()) {
     const copy = reuseOf(i);
     if (copy) {
@@ -165,11 +177,7 @@ function* loadSteps(paths: string[], opts: LoadOptions): Steps<LoadResult> {
     }
     let read: { source?: YamlSource; problems: Problem[] } | undefined;
     if (opts.pool) {
-      for (let j = i; j < Math.min(files.length, i + window); j++) {
-        if (ahead[j] || reuseOf(j)) continue;
-        ahead[j] = opts.pool.read(files[j]!);
-        void ahead[j]!.then(() => ready.add(j));
-      }
+      askAhead(opts.pool, i);
       // Rather than wait for a worker, parse the next file no worker has; a turn of the event loop between lets their answers in.
       while (opts.parseHere && !ready.has(i) && opts.pool.parseHere()) yield nextTurn();
       read = sourced(((yield ahead[i]!) as Parsed)());

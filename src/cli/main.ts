@@ -17,6 +17,7 @@ import { probe } from './probe.js';
 import { tsigKeygen } from './tsig.js';
 import { catalogName, configErrors, oneLine, placeCatalogFindings, settings, unknownZoneKeys } from './config.js';
 import { readSerials as readState } from '../server/state.js';
+import { copyEnvironment } from '../util/env.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -36,6 +37,7 @@ function report(problems: Problem[], out: (s: string) => void): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  copyEnvironment();
   const first = argv[0];
   if (first === '--version' || first === '-V') { console.log(VERSION); return 0; }
   if (first === 'help' || first === '--help' || first === '-h') { console.log(USAGE); return 0; }

@@ -7,6 +7,9 @@
 import { serialize } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { readParsed } from './source.js';
+import { copyEnvironment } from '../util/env.js';
+
+copyEnvironment();
 
 export interface ParseRequest { id: number; file: string }
 /**

@@ -25,7 +25,8 @@ export const VERBS: readonly Verb[] = [
   {
     name: 'serve',
     usage: `mailns serve ${DIRS} [--config FILE] [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
-             [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
+             [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-io-timeout SECONDS]
+             [--tcp-max-connections N] [--tcp-max-per-client N]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
              [--catalog NAME] [--ixfr-journal-max-size BYTES] [--ixfr-journal-max-age DURATION]
@@ -62,6 +63,8 @@ export const VERBS: readonly Verb[] = [
       identity: { type: 'string' },
       'tcp-idle-timeout': { type: 'string' },
       'tcp-max-connections': { type: 'string' },
+      'tcp-io-timeout': { type: 'string' },
+      'tcp-max-per-client': { type: 'string' },
       metrics: { type: 'string' },
       'tsig-key': { type: 'string', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },

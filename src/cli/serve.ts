@@ -80,6 +80,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   const tcp = {
     ...(values['tcp-idle-timeout'] !== undefined ? { idleTimeoutMs: positive(values['tcp-idle-timeout'], '--tcp-idle-timeout') * 1000 } : {}),
     ...(values['tcp-max-connections'] !== undefined ? { maxConnections: positive(values['tcp-max-connections'], '--tcp-max-connections') } : {}),
+    ...(values['tcp-io-timeout'] !== undefined ? { ioTimeoutMs: positive(values['tcp-io-timeout'], '--tcp-io-timeout') * 1000 } : {}),
+    ...(values['tcp-max-per-client'] !== undefined ? { maxPerClient: positive(values['tcp-max-per-client'], '--tcp-max-per-client') } : {}),
   };
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);

@@ -51,6 +51,8 @@ export const CONFIG_FLAGS: readonly { key: readonly string[]; flag: string; path
   { key: ['hide-version'], flag: 'hide-version' },
   { key: ['tcp', 'idle-timeout'], flag: 'tcp-idle-timeout' },
   { key: ['tcp', 'max-connections'], flag: 'tcp-max-connections' },
+  { key: ['tcp', 'io-timeout'], flag: 'tcp-io-timeout' },
+  { key: ['tcp', 'max-per-client'], flag: 'tcp-max-per-client' },
   { key: ['metrics'], flag: 'metrics' },
   { key: ['state-dir'], flag: 'state-dir', path: true },
   { key: ['watch'], flag: 'watch' },

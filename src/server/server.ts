@@ -12,7 +12,8 @@ import { lowerName, nameToText } from '../util/name.js';
 import { FailureLog } from './failures.js';
 import { Responder, type Reply, type ResponderOptions, type TransferStream } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
-import { TcpListener, UdpListener, type Stream, type Transport, type TcpLimits, type TcpStats } from './transport.js';
+import { UdpListener, type Stream, type Transport } from './transport.js';
+import { TcpListener, type TcpLimits, type TcpStats } from './tcp.js';
 import type { ServerMetrics } from './metrics.js';
 
 const UDP_BUFFER = 4 * 1024 * 1024;
@@ -25,6 +26,9 @@ export interface ServerOptions extends ResponderOptions {
   /** Counted only when given (serve --metrics). */
   metrics?: ServerMetrics;
 }
+
+/** The TCP bounds unless told otherwise (serve's flags, the configuration file). */
+export const DEFAULT_TCP_LIMITS: TcpLimits = { idleTimeoutMs: 10_000, ioTimeoutMs: 3_000, maxConnections: 1000, maxPerClient: 64, heldMessages: 64, heldBytes: 64 * 1024 };
 
 export class DnsServer {
   private catalog: Catalog;
@@ -50,7 +54,7 @@ export class DnsServer {
         opts.onFailure?.(err, q, c);
       },
     });
-    this.limits = { idleTimeoutMs: 10_000, maxConnections: 1000, heldMessages: 64, heldBytes: 64 * 1024, ...opts.tcp };
+    this.limits = { ...DEFAULT_TCP_LIMITS, ...opts.tcp };
     this.metrics = opts.metrics;
     this.metrics?.served(catalog);
   }
@@ -156,7 +160,7 @@ export class DnsServer {
 
   /** Connections, transfers running and queries held behind them, over every TCP listener. */
   tcpStats(): TcpStats {
-    const all: TcpStats = { connections: 0, transfers: 0, held: { messages: 0, bytes: 0 }, heldMax: { messages: 0, bytes: 0 }, pauses: 0 };
+    const all: TcpStats = { connections: 0, transfers: 0, held: { messages: 0, bytes: 0 }, heldMax: { messages: 0, bytes: 0 }, pauses: 0, closed: { idle: 0, io: 0, unread: 0, evicted: 0, refused: 0 } };
     for (const t of this.tcp) {
       const s = t.stats();
       all.connections += s.connections;
@@ -166,6 +170,7 @@ export class DnsServer {
       all.heldMax.messages = Math.max(all.heldMax.messages, s.heldMax.messages);
       all.heldMax.bytes = Math.max(all.heldMax.bytes, s.heldMax.bytes);
       all.pauses += s.pauses;
+      for (const k of Object.keys(all.closed) as (keyof TcpStats['closed'])[]) all.closed[k] += s.closed[k];
     }
     return all;
   }

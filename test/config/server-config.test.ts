@@ -66,7 +66,7 @@ describe('a configuration file with mistakes', () => {
       'mailns.conf.yaml:2:1: error [schema] unknown key "log-levle" in top level\n    hint: did you mean "log-level"? known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, metrics, state-dir, watch, catalog, ixfr-journal, tsig-keys, transfer, notify',
       'mailns.conf.yaml:3:10: error [metrics] metrics "127.0.0.1": expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:9153, [::1]:9153)\n    hint: write ADDRESS:PORT, e.g. 127.0.0.1:9153',
       'mailns.conf.yaml:4:21: error [schema] tcp.idle-timeout must be >= 1',
-      'mailns.conf.yaml:4:24: error [schema] unknown key "max-conections" in tcp\n    hint: did you mean "max-connections"? known keys here: idle-timeout, max-connections',
+      'mailns.conf.yaml:4:24: error [schema] unknown key "max-conections" in tcp\n    hint: did you mean "max-connections"? known keys here: idle-timeout, io-timeout, max-connections, max-per-client',
       'mailns.conf.yaml:5:27: error [tsig-key] tsig-keys "keys/none.key": ' + join(dir, 'keys/none.key').replaceAll(dir + '/', '') + ': no such file\n    hint: give the path of a key file (mailns tsig keygen NAME writes one), relative to this file',
       'mailns.conf.yaml:7:11: error [transfer] "192.0.2.1/24" has host bits set: the network is 192.0.2.0/24\n    hint: write an address (192.0.2.53) or a network (198.51.100.0/24, 2001:db8::/32)',
       'mailns.conf.yaml:7:25: error [transfer] "2001:db8::/129": prefix /129 is longer than an IPv6 address\n    hint: write an address (192.0.2.53) or a network (198.51.100.0/24, 2001:db8::/32)',

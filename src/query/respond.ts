@@ -4,7 +4,7 @@
  * size at RRset boundaries (RFC 2181 §9).
  */
 import { lowerName } from '../util/name.js';
-import { CLASS, FLAG, RCODE, TYPE } from '../wire/constants.js';
+import { CLASS, EDNS_OPTION, FLAG, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
 import type { Catalog } from '../zone/zone.js';
@@ -24,6 +24,8 @@ import type { Zone } from '../zone/zone.js';
 export const EDNS_UDP_SIZE = 1232;
 const NO_EDNS_UDP_SIZE = 512; // RFC 1035 §4.2.1
 const OPT_SIZE = 11;
+/** The edns-tcp-keepalive option with its TIMEOUT (RFC 7828 §3.1). */
+const KEEPALIVE_SIZE = 6;
 
 export interface ResponderOptions {
   chaos: ChaosConfig;
@@ -36,6 +38,8 @@ export interface ResponderOptions {
   transfer?: TransferPolicy;
   /** The changes of each zone, for IXFR (RFC 1995); without it every IXFR gets the whole zone. */
   journal?: JournalLookup;
+  /** The TCP idle timeout, told to a client that asks with edns-tcp-keepalive (RFC 7828 §3.3.2); none: not told. */
+  tcpIdleTimeoutMs?: number;
 }
 
 /** Where a query came from, and when (TSIG's clock, in seconds). */
@@ -123,7 +127,7 @@ export class Responder {
       }
       // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
       const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
-      const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}`) : '';
+      const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}|${transport === 'tcp' && q.edns?.keepalive ? 'k' : ''}`) : '';
       if (key) {
         const hit = this.cache.get(catalog, key, raw!, nameLen);
         if (hit) return { bytes: hit, rcode: hit[3]! & 0xf, outcome: 'cached' };
@@ -214,17 +218,13 @@ export class Responder {
 
   /** REFUSED with an extended error (RFC 8914) when the query has EDNS to carry it. */
   private refused(q: DecodedQuery, transport: Transport, code: number, text: string): Reply {
-    const r = this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
-    if (!q.edns) return r;
-    // The OPT is the last record bare() wrote: grow its RDATA by one option.
-    const opt = Buffer.alloc(6 + text.length);
-    opt.writeUInt16BE(15, 0); // RFC 8914 §2: option code 15
-    opt.writeUInt16BE(2 + text.length, 2);
-    opt.writeUInt16BE(code, 4);
-    opt.write(text, 6, 'utf8');
-    const bytes = Buffer.concat([r.bytes, opt]);
-    bytes.writeUInt16BE(bytes.readUInt16BE(r.bytes.length - 2) + opt.length, r.bytes.length - 2);
-    return { ...r, bytes };
+    // RFC 8914 §2: INFO-CODE, then EXTRA-TEXT in UTF-8.
+    const ede = Buffer.alloc(6 + Buffer.byteLength(text));
+    ede.writeUInt16BE(EDNS_OPTION.EDE, 0);
+    ede.writeUInt16BE(ede.length - 4, 2);
+    ede.writeUInt16BE(code, 4);
+    ede.write(text, 6, 'utf8');
+    return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport, false, ede);
   }
 
   private limit(edns: Edns | undefined, transport: Transport): number {
@@ -249,21 +249,34 @@ export class Responder {
     this.writer.u16(q.qclass);
   }
 
-  /** RFC 6891 §6.1.2: our OPT, extended rcode bits and the DO bit echoed (RFC 3225 §3). */
-  private opt(edns: Edns, rcode: number): void {
+  /**
+   * RFC 6891 §6.1.2: our OPT, extended rcode bits and the DO bit echoed
+   * (RFC 3225 §3); over TCP, to a query that asked with edns-tcp-keepalive,
+   * the idle timeout in units of 100 ms (RFC 7828 §3.3.2); then `extra`
+   * (whole options, an Extended DNS Error).
+   */
+  private opt(edns: Edns, rcode: number, transport: Transport, extra?: Buffer): void {
     const w = this.writer;
+    const idle = this.keepalive(edns, transport);
     w.u8(0);
     w.u16(TYPE.OPT);
     w.u16(this.udpSize);
     w.u32(((rcode >> 4) << 24) | (edns.do ? 0x8000 : 0));
-    w.u16(0);
+    w.u16((idle >= 0 ? KEEPALIVE_SIZE : 0) + (extra?.length ?? 0));
+    if (idle >= 0) { w.u16(EDNS_OPTION.TCP_KEEPALIVE); w.u16(2); w.u16(idle); }
+    if (extra) w.bytes(extra);
+  }
+
+  /** The TIMEOUT to tell in the reply (units of 100 ms), or -1 for none. */
+  private keepalive(edns: Edns, transport: Transport): number {
+    return transport === 'tcp' && edns.keepalive && this.opts.tcpIdleTimeoutMs !== undefined ? Math.min(0xffff, Math.floor(this.opts.tcpIdleTimeoutMs / 100)) : -1;
   }
 
   private setCount(section: 0 | 1 | 2 | 3, n: number): void {
     this.writer.buf.writeUInt16BE(n, 4 + section * 2);
   }
 
-  private bare(id: number, qflags: number, rcode: number, question: Question | undefined, edns: Edns | undefined, transport: Transport, aa = false): Reply {
+  private bare(id: number, qflags: number, rcode: number, question: Question | undefined, edns: Edns | undefined, transport: Transport, aa = false, extra?: Buffer): Reply {
     const w = this.writer;
     w.reset(this.limit(edns, transport));
     this.header(id, qflags, rcode, aa, question !== undefined);
@@ -276,7 +289,7 @@ export class Responder {
     }
     if (edns) {
       w.limit = w.buf.length;
-      this.opt(edns, rcode);
+      this.opt(edns, rcode, transport, extra);
       this.setCount(3, 1);
     }
     return { bytes: w.finish(), rcode, outcome: rcode === RCODE.REFUSED ? 'refused' : undefined };
@@ -309,7 +322,7 @@ export class Responder {
   private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {
     const w = this.writer;
     const limit = this.limit(q.edns, transport);
-    w.reset(q.edns ? limit - OPT_SIZE : limit);
+    w.reset(q.edns ? limit - OPT_SIZE - (this.keepalive(q.edns, transport) >= 0 ? KEEPALIVE_SIZE : 0) : limit);
     this.header(q.id, q.flags, rcode, aa, true);
     let tc = false;
     const counts = [0, 0, 0];
@@ -349,7 +362,7 @@ export class Responder {
     let arcount = counts[2]!;
     if (q.edns) {
       w.limit = w.buf.length;
-      this.opt(q.edns, rcode);
+      this.opt(q.edns, rcode, transport);
       arcount++;
     }
     this.setCount(3, arcount);

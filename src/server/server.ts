@@ -46,15 +46,16 @@ export class DnsServer {
   constructor(catalog: Catalog, private readonly opts: ServerOptions, private readonly log: Logger) {
     this.catalog = catalog;
     this.failures = new FailureLog(log);
+    this.limits = { ...DEFAULT_TCP_LIMITS, ...opts.tcp };
     this.responder = new Responder({
       ...opts,
+      tcpIdleTimeoutMs: this.limits.idleTimeoutMs,
       onFailure: (err, q, c) => {
         const zone = c.findZone(lowerName(q.qname));
         this.failures.report('lookup', { err, zone: zone ? nameToText(zone.origin) : undefined, qname: nameToText(q.qname), qtype: typeToText(q.qtype) }, 'lookup failed; answered SERVFAIL');
         opts.onFailure?.(err, q, c);
       },
     });
-    this.limits = { ...DEFAULT_TCP_LIMITS, ...opts.tcp };
     this.metrics = opts.metrics;
     this.metrics?.served(catalog);
   }

@@ -79,10 +79,10 @@ export class FrameReader {
     while (at < this.length) {
       if (n === maxMessages || at + 2 > maxBytes) break;
       const len = this.lengthAt(at);
-      if (len < 0) return { messages: n };
+      if (len < 0) { this.compact(); return { messages: n }; }
       const end = at + 2 + len;
       if (end > maxBytes) break;
-      if (end > this.length) return { messages: n };
+      if (end > this.length) { this.compact(); return { messages: n }; }
       at = end;
       n++;
     }

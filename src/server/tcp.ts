@@ -143,7 +143,8 @@ export class TcpListener extends TcpServerBase {
   private victim(among: (c: Conn) => boolean): Conn | undefined {
     let idle: Conn | undefined, slow: Conn | undefined;
     for (const c of this.conns.values()) {
-      if (!among(c) || c.busy || c.unreadSince || c.reader.ready) continue;
+      // An answer still being written is not cut off either.
+      if (!among(c) || c.busy || c.unreadSince || c.reader.ready || c.socket.writableLength > 0) continue;
       if (c.startedAt) { if (!slow || c.startedAt < slow.startedAt) slow = c; } else if (!idle || c.activeAt < idle.activeAt) idle = c;
     }
     return idle ?? slow;
@@ -228,6 +229,8 @@ export class TcpListener extends TcpServerBase {
       while (!c.busy && !c.unreadSince && !c.closing) {
         const msg = c.reader.next();
         if (!msg) break;
+        // The message that follows starts its own I/O timer (arriving()), from now at the earliest.
+        c.startedAt = 0;
         c.activeAt = Date.now();
         let reply: Buffer | Stream | null = null;
         try {

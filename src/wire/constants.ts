@@ -11,6 +11,14 @@ export const TYPE = {
 
 export const CLASS = { IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
 
+/** EDNS option codes (IANA "DNS EDNS0 Option Codes"). */
+export const EDNS_OPTION = {
+  /** RFC 7828: edns-tcp-keepalive. */
+  TCP_KEEPALIVE: 11,
+  /** RFC 8914: Extended DNS Error. */
+  EDE: 15,
+} as const;
+
 export const RCODE = {
   NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9, BADVERS: 16,
 } as const;

@@ -4,13 +4,15 @@
  * bounds-checked, compression pointers must point backwards and past the
  * header, and the outcome is a value, never an exception.
  */
-import { CLASS, OPCODE, RCODE, TYPE } from './constants.js';
+import { CLASS, EDNS_OPTION, OPCODE, RCODE, TYPE } from './constants.js';
 import { readTsig, type TsigRecord } from './tsig.js';
 
 export interface Edns {
   udpSize: number;
   version: number;
   do: boolean;
+  /** The query carried edns-tcp-keepalive (RFC 7828 §3.2.1): over TCP, the reply tells the idle timeout. */
+  keepalive?: true;
 }
 
 export interface Question {
@@ -145,8 +147,10 @@ export function decodeQuery(b: Buffer): Decoded {
       // RFC 6891 §6.1.1: one OPT at most, owned by the root.
       if (edns) throw badOpt('more than one OPT record');
       if (rr.owner.length !== 0) throw badOpt('OPT owner is not the root');
+      let keepalive = false;
       for (let p = rr.rdStart; p < rr.rdEnd;) {
         if (p + 4 > rr.rdEnd) throw badOpt('EDNS option header runs past RDATA');
+        if (b.readUInt16BE(p) === EDNS_OPTION.TCP_KEEPALIVE) keepalive = true;
         p += 4 + b.readUInt16BE(p + 2);
         if (p > rr.rdEnd) throw badOpt('EDNS option runs past RDATA');
       }
@@ -155,6 +159,7 @@ export function decodeQuery(b: Buffer): Decoded {
         udpSize: Math.max(rr.klass, 512),
         version: (rr.ttl >>> 16) & 0xff,
         do: (rr.ttl & 0x8000) !== 0,
+        ...(keepalive ? { keepalive: true as const } : {}),
       };
     }
   } catch (e) {

@@ -10,8 +10,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { startWithYaml, type Running } from '../helpers/server.js';
 import type { TcpLimits } from '../../src/server/tcp.js';
+import { encodeQuery } from '../../src/wire/stub.js';
+import { parseName } from '../../src/util/name.js';
 
-const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
+// A TXT RRset of about 4 KB: a client that asks for it and never reads fills its socket in a few answers.
+const BIG = Array.from({ length: 16 }, (_, i) => `'${String.fromCharCode(97 + i).repeat(250)}'`).join(', ');
+const ZONE = `zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\nrecords:\n  big: {type: TXT, values: [${BIG}]}\n`;
+
+/** Connects and pipelines `n` queries for the big TXT, reading nothing. */
+async function greedy(port: number, n: number): Promise<Socket> {
+  const c = await open(port);
+  c.on('error', () => undefined);
+  c.pause();
+  const q = encodeQuery(7, parseName('big.example.test.'), 16, 1);
+  const one = Buffer.concat([Buffer.from([q.length >> 8, q.length & 255]), q]);
+  c.write(Buffer.concat(Array.from({ length: n }, () => one)));
+  return c;
+}
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -60,6 +75,40 @@ describe('TCP connections and their bounds', () => {
     expect(s.server.tcpStats().closed).toMatchObject({ io: 1, idle: 0, evicted: 0, refused: 0 });
   });
 
+  it('a client that pipelines steadily, each read ending inside the next message, is not taken for a trickler', async () => {
+    const s = await serve({ ioTimeoutMs: 1000, idleTimeoutMs: 5000 });
+    const c = await open(s.port);
+    let answers = 0;
+    c.on('data', (d: Buffer) => { answers += d.length; });
+    const q = encodeQuery(1, parseName('www.example.test.'), 1, 1);
+    const one = Buffer.concat([Buffer.from([q.length >> 8, q.length & 255]), q]);
+    // Every 100 ms: the rest of one query and the first 5 octets of the next, for 2.5 s (each query whole within 100 ms).
+    c.write(one.subarray(0, 5));
+    for (let i = 0; i < 25; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      c.write(Buffer.concat([one.subarray(5), one.subarray(0, 5)]));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.destroyed).toBe(false);
+    expect(s.server.tcpStats().closed).toMatchObject({ io: 0, idle: 0 });
+    expect(answers).toBeGreaterThan(0);
+    c.destroy();
+  });
+
+  it('over TCP, a query with edns-tcp-keepalive is told the idle timeout (RFC 7828 §3.3.2); over UDP, or without the option, nothing', async () => {
+    const s = await serve({ idleTimeoutMs: 1500 });
+    expect((await dig(s.port, ['+tcp', '+keepalive', 'www.example.test', 'A'])).raw).toContain('; TCP KEEPALIVE: 1.5 secs');
+    expect((await dig(s.port, ['+keepalive', 'www.example.test', 'A'])).raw).not.toContain('KEEPALIVE');
+    expect((await dig(s.port, ['+tcp', 'www.example.test', 'A'])).raw).not.toContain('KEEPALIVE');
+    // A refused transfer's Extended DNS Error and the keepalive share the OPT.
+    const refused = await dig(s.port, ['+tcp', '+keepalive', 'example.test', 'AXFR']);
+    expect(refused.raw).toContain('Transfer failed');
+    const soa = await dig(s.port, ['+tcp', '+keepalive', '+noall', '+comments', 'example.test', 'AXFR']);
+    expect(soa.raw).toMatch(/status: REFUSED/);
+    expect(soa.raw).toContain('; TCP KEEPALIVE: 1.5 secs');
+    expect(soa.raw).toMatch(/; EDE: 18 \(Prohibited\)/);
+  });
+
   it('a table full of tricklers still takes a genuine client: the slowest trickler gives way', async () => {
     const s = await serve({ maxConnections: 10, maxPerClient: 100, ioTimeoutMs: 20_000, idleTimeoutMs: 20_000 });
     const tricklers: Socket[] = [];
@@ -76,6 +125,8 @@ describe('TCP connections and their bounds', () => {
     for (let q = 0; q < 3; q++) {
       const d = await dig(s.port, ['+tcp', 'www.example.test', 'A']);
       expect(d.status).toBe('NOERROR');
+      // dig's connection is gone before the next one comes (else it would be the one idle longest).
+      while (s.server.tcpStats().connections > 9) await new Promise((r) => setTimeout(r, 10));
     }
     // The first genuine client took the place of the trickler whose message had been arriving longest (the
     // first); dig closes its connection after the answer, so the next ones found a free place.
@@ -94,6 +145,36 @@ describe('TCP connections and their bounds', () => {
     await first;
     expect(idle.map((c) => c.destroyed)).toEqual([true, false, false]);
     expect(s.server.tcpStats().closed).toMatchObject({ evicted: 1, refused: 0 });
+  });
+
+  it('a client that does not read its answers is cut off after the idle timeout, and answering stopped meanwhile', async () => {
+    const s = await serve({ idleTimeoutMs: 1500, ioTimeoutMs: 20_000 });
+    const t0 = Date.now();
+    const c = await greedy(s.port, 5000);
+    // The client reads nothing, so it does not see the close either: the server's count says when.
+    while (!s.server.tcpStats().closed.unread) await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+    c.destroy();
+    const st = s.server.tcpStats();
+    expect(st.closed).toMatchObject({ unread: 1, io: 0, idle: 0 });
+    // While it waited, what it had sent was held within the bounds, the rest left unread.
+    expect(st.heldMax.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(st.pauses).toBeGreaterThan(0);
+  });
+
+  it('when every connection is working (answers it does not read), a newcomer is refused, and nothing else is closed', async () => {
+    const s = await serve({ maxConnections: 2, maxPerClient: 100, idleTimeoutMs: 20_000 });
+    const a = await greedy(s.port, 5000);
+    const b = await greedy(s.port, 5000);
+    for (let i = 0; i < 500 && s.server.tcpStats().pauses < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // The premise: both have stopped being read, their answers waiting.
+    expect(s.server.tcpStats().pauses).toBeGreaterThanOrEqual(2);
+    const late = await open(s.port);
+    await closedAfter(late);
+    expect(s.server.tcpStats().closed).toMatchObject({ refused: 1, evicted: 0 });
+    expect([a.destroyed, b.destroyed]).toEqual([false, false]);
+    a.destroy();
+    b.destroy();
   });
 
   it('one client holds at most its own share: beyond, its connection idle longest gives way', async () => {

@@ -66,8 +66,25 @@ const NO_POLICY: TransferPolicy = { allow: [], keys: [] };
 const EDE_PROHIBITED = 18;
 /** RFC 8914 §4.1: EDE 0, Other. */
 const EDE_OTHER = 0;
+/** RFC 8914 §4.21: EDE 20, Not Authoritative (a name in no zone we serve). */
+const EDE_NOT_AUTHORITATIVE = 20;
+/** RFC 8914 §4.22: EDE 21, Not Supported (an opcode we do not implement). */
+const EDE_NOT_SUPPORTED = 21;
 
 export type Transport = 'udp' | 'tcp';
+
+/** The opcode's bits of the header's flags (RFC 1035 §4.1.1). */
+const OPCODE_BITS = 0x7800;
+
+/** An Extended DNS Error option (RFC 8914 §2): INFO-CODE, then EXTRA-TEXT in UTF-8. */
+function ede(code: number, text: string): Buffer {
+  const out = Buffer.alloc(6 + Buffer.byteLength(text));
+  out.writeUInt16BE(EDNS_OPTION.EDE, 0);
+  out.writeUInt16BE(out.length - 4, 2);
+  out.writeUInt16BE(code, 4);
+  out.write(text, 6, 'utf8');
+  return out;
+}
 
 export interface Reply {
   bytes: Buffer;
@@ -118,7 +135,11 @@ export class Responder {
   private dispatch(decoded: Exclude<Decoded, { kind: 'drop' }>, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext, signer: Signer | undefined): Reply {
     this.reserve = signer ? tsigSize(signer.key) : 0;
     try {
-      if (decoded.kind === 'error') return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
+      if (decoded.kind === 'error') {
+        // An opcode we do not implement: only QR, the opcode and the rcode in the header (no RD or CD echoed).
+        if (decoded.rcode === RCODE.NOTIMP) return this.bare(decoded.id, decoded.flags & OPCODE_BITS, RCODE.NOTIMP, decoded.question, decoded.edns, transport, false, ede(EDE_NOT_SUPPORTED, ''));
+        return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
+      }
       const q = decoded.query;
       // RFC 6891 §6.1.3: a version we do not implement gets BADVERS and nothing else.
       if (q.edns && q.edns.version > 0) return this.bare(q.id, q.flags, RCODE.BADVERS, q, q.edns, transport);
@@ -218,13 +239,7 @@ export class Responder {
 
   /** REFUSED with an extended error (RFC 8914) when the query has EDNS to carry it. */
   private refused(q: DecodedQuery, transport: Transport, code: number, text: string): Reply {
-    // RFC 8914 §2: INFO-CODE, then EXTRA-TEXT in UTF-8.
-    const ede = Buffer.alloc(6 + Buffer.byteLength(text));
-    ede.writeUInt16BE(EDNS_OPTION.EDE, 0);
-    ede.writeUInt16BE(ede.length - 4, 2);
-    ede.writeUInt16BE(code, 4);
-    ede.write(text, 6, 'utf8');
-    return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport, false, ede);
+    return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport, false, ede(code, text));
   }
 
   private limit(edns: Edns | undefined, transport: Transport): number {
@@ -303,9 +318,10 @@ export class Responder {
       if (!rr) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
       return this.sections(q, transport, true, RCODE.NOERROR, [rr], [], [], 'chaos');
     }
-    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    // A class we hold no zone of (NONE too: RFC 2136 §2.3 gives it meaning in updates only), or a name in no zone we serve.
+    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.refused(q, transport, EDE_NOT_AUTHORITATIVE, '');
     const r = resolve(catalog, q.qname, q.qtype, q.qname);
-    if (r.steps.length === 0) return this.bare(q.id, q.flags, RCODE.REFUSED, q, q.edns, transport);
+    if (r.steps.length === 0) return this.refused(q, transport, EDE_NOT_AUTHORITATIVE, '');
     const out = mergeSteps(r.steps);
     let answer = out.answer;
     // RFC 8482 §4.2: over UDP, ANY gets one RRset, not the whole node.

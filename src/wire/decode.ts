@@ -4,7 +4,7 @@
  * bounds-checked, compression pointers must point backwards and past the
  * header, and the outcome is a value, never an exception.
  */
-import { CLASS, EDNS_OPTION, OPCODE, RCODE, TYPE } from './constants.js';
+import { EDNS_OPTION, OPCODE, RCODE, TYPE } from './constants.js';
 import { readTsig, type TsigRecord } from './tsig.js';
 
 export interface Edns {
@@ -129,6 +129,8 @@ export function decodeQuery(b: Buffer): Decoded {
     for (let i = 1; i < qd; i++) { o = readName(b, o).end + 4; if (o > b.length) throw new Malformed('question runs past the end'); }
     for (let i = 0; i < an + ns; i++) {
       const rr = skipRR(b, o);
+      // RFC 6891 §6.1.1: an OPT anywhere but the additional section is FORMERR.
+      if (rr.type === TYPE.OPT) throw new Malformed(`OPT in the ${i < an ? 'answer' : 'authority'} section`);
       // RFC 1035 §3.3.13: SERIAL is the first of the five 32-bit fields that end the SOA RDATA (two names, at least a root each, before them).
       if (i >= an && rr.type === TYPE.SOA && !clientSoa && rr.rdEnd - rr.rdStart >= 22) clientSoa = { owner: rr.owner, serial: b.readUInt32BE(rr.rdEnd - 20) };
       o = rr.rdEnd;
@@ -169,6 +171,5 @@ export function decodeQuery(b: Buffer): Decoded {
   if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
   if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
-  if (question.qclass === CLASS.NONE) return fail(RCODE.FORMERR, 'class NONE in a query');
   return { kind: 'query', query: { id, flags, opcode, edns, ...question, ...(tsig ? { tsig } : {}), ...(clientSoa && question.qtype === TYPE.IXFR ? { clientSoa } : {}) } };
 }

@@ -48,7 +48,7 @@ async function scenario(cores: string): Promise<void> {
     makeSet(zones);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const t0 = performance.now();
-    const child = spawn('taskset', ['-c', cores, process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('taskset', ['-c', cores, process.execPath, 'dist/src/cli/main.js', 'serve', zones, '--listen', `127.0.0.1:${port}`, '--state-dir', join(dir, 'state'), '--log-format', 'json', '--log-level', 'info', '--rrl-rate', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let log = '';
     child.stdout!.on('data', (d: Buffer) => { log += d.toString(); if (log.length > 1 << 20) log = log.slice(-(1 << 16)); });
     const until = async (re: RegExp, from: number, limitMs: number) => {

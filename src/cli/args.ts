@@ -26,7 +26,7 @@ export const VERBS: readonly Verb[] = [
     name: 'serve',
     usage: `mailns serve ${DIRS} [--config FILE] [--listen HOST:PORT ...] [--log-level LEVEL] [--log-format json|pretty]
              [--hide-version] [--identity TEXT] [--tcp-idle-timeout SECONDS] [--tcp-io-timeout SECONDS]
-             [--tcp-max-connections N] [--tcp-max-per-client N]
+             [--tcp-max-connections N] [--tcp-max-per-client N] [--rrl-rate N] [--rrl-slip N] [--rrl-exempt CIDR ...]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
              [--catalog NAME] [--ixfr-journal-max-size BYTES] [--ixfr-journal-max-age DURATION]
@@ -65,6 +65,9 @@ export const VERBS: readonly Verb[] = [
       'tcp-max-connections': { type: 'string' },
       'tcp-io-timeout': { type: 'string' },
       'tcp-max-per-client': { type: 'string' },
+      'rrl-rate': { type: 'string' },
+      'rrl-slip': { type: 'string' },
+      'rrl-exempt': { type: 'string', multiple: true },
       metrics: { type: 'string' },
       'tsig-key': { type: 'string', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },

@@ -12,6 +12,8 @@ import { loadZonesInSlices, type LoadResult } from '../server/load.js';
 import { ParsePool } from '../config/parse-pool.js';
 import { DnsServer, type ListenAddress } from '../server/server.js';
 import type { ServerMetrics } from '../server/metrics.js';
+import { DEFAULT_RRL, type RrlSettings } from '../server/rrl.js';
+import { parseCidr } from '../wire/address.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameKey, nameToText } from '../util/name.js';
@@ -83,6 +85,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ...(values['tcp-io-timeout'] !== undefined ? { ioTimeoutMs: positive(values['tcp-io-timeout'], '--tcp-io-timeout') * 1000 } : {}),
     ...(values['tcp-max-per-client'] !== undefined ? { maxPerClient: positive(values['tcp-max-per-client'], '--tcp-max-per-client') } : {}),
   };
+  const rrl = rrlSettings(values, label);
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
   const catalogZone = catalogName(values.catalog, label('catalog'));
@@ -163,6 +166,7 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
   server = new DnsServer(loaded.catalog, {
     listen,
     tcp,
+    rrl,
     metrics,
     keys: xfr.keys,
     transfer: xfr.transfer,
@@ -241,6 +245,23 @@ function journalSettings(values: Record<string, unknown>, label: (flag: string) 
     limits.maxAgeMs = seconds * 1000;
   }
   return limits;
+}
+
+/** --rrl-rate N (responses a second per bucket, 0: off), --rrl-slip N, --rrl-exempt CIDR: NSD's defaults unless told. */
+function rrlSettings(values: Record<string, unknown>, label: (flag: string) => string): RrlSettings {
+  const whole = (flag: string, fallback: number) => {
+    const v = values[flag];
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${label(flag)} ${String(v)}: expected a whole number, 0 or more`);
+    return n;
+  };
+  const exempt = (values['rrl-exempt'] as string[] | undefined) ?? [];
+  for (const e of exempt) {
+    const c = parseCidr(e);
+    if ('error' in c) throw new UsageError(`${label('rrl-exempt')} ${c.error}`);
+  }
+  return { rate: whole('rrl-rate', DEFAULT_RRL.rate), slip: whole('rrl-slip', DEFAULT_RRL.slip), exempt };
 }
 
 function positive(v: unknown, flag: string): number {

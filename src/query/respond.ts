@@ -90,7 +90,7 @@ export interface Reply {
   bytes: Buffer;
   rcode: number;
   /** For the query log. */
-  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached' | 'transfer' | 'tsig-error' | IxfrOutcome;
+  outcome?: Outcome['kind'] | 'refused' | 'chaos' | 'truncated' | 'cached' | 'transfer' | 'tsig-error' | 'rate-limited' | IxfrOutcome;
   /** For a transfer (AXFR over TCP): the rest of the messages. */
   transfer?: TransferStream;
   /** Why a transfer was refused or a TSIG failed, for the log. */

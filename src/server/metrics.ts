@@ -34,6 +34,7 @@ export class ServerMetrics {
   private readonly sizes: Histogram<'transport'>;
   private readonly truncated: Counter<'transport'>;
   private readonly unanswered: Counter<'transport'>;
+  private readonly rrl: Counter<'class' | 'action'>;
   private readonly reloads: Counter<'outcome'>;
   private readonly transfers: Counter<'zone' | 'kind' | 'outcome'>;
   private readonly notifies: Counter<'outcome'>;
@@ -50,6 +51,7 @@ export class ServerMetrics {
     this.sizes = new Histogram({ name: 'mailns_response_size_bytes', help: 'Size of the responses sent', labelNames: ['transport'], buckets: [64, 128, 256, 512, 1232, 4096, 16384, 65535], registers });
     this.truncated = new Counter({ name: 'mailns_truncated_total', help: 'UDP responses sent with TC set (RFC 2181 §9)', labelNames: ['transport'], registers });
     this.unanswered = new Counter({ name: 'mailns_unanswered_total', help: 'Messages that got no response (not a query, or dropped)', labelNames: ['transport'], registers });
+    this.rrl = new Counter({ name: 'mailns_rrl_responses_total', help: 'UDP responses through response rate limiting, by response class (answer, nodata, nxdomain, referral, error) and action: ok, dropped, slipped (sent as an empty TC reply)', labelNames: ['class', 'action'], registers });
     this.reloads = new Counter({ name: 'mailns_reloads_total', help: 'Reloads, by outcome: ok, partial (some files kept their last good copy), failed', labelNames: ['outcome'], registers });
     for (const o of ['ok', 'partial', 'failed'] as const) this.reloads.labels(o).inc(0);
     this.transfers = new Counter({ name: 'mailns_transfers_total', help: 'Zone transfer requests (AXFR over TCP, IXFR over TCP and UDP), by zone, kind and outcome: started (AXFR), incremental, full (IXFR answered with the whole zone), up-to-date, use-tcp (IXFR over UDP too large for a datagram), refused (not allowed, or not transferable), tsig-error', labelNames: ['zone', 'kind', 'outcome'], registers });
@@ -95,6 +97,11 @@ export class ServerMetrics {
 
   reloaded(outcome: ReloadOutcome): void {
     this.reloads.labels(outcome).inc();
+  }
+
+  /** One UDP response through rate limiting (src/server/rrl.ts). */
+  rateLimited(klass: string, action: string): void {
+    this.rrl.labels(klass, action).inc();
   }
 
   /** One message handled: its reply (null: nothing sent). */

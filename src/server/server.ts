@@ -6,9 +6,10 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { decodeQuery } from '../wire/decode.js';
+import { decodeQuery, type Question } from '../wire/decode.js';
 import { typeToText } from '../wire/constants.js';
-import { lowerName, nameToText } from '../util/name.js';
+import { lowerName, nameKey, nameToText, wireLength } from '../util/name.js';
+import { classify, ResponseRateLimiter, slipReply, type RrlSettings } from './rrl.js';
 import { FailureLog } from './failures.js';
 import { Responder, type Reply, type ResponderOptions, type TransferStream } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
@@ -23,6 +24,8 @@ export interface ListenAddress { host: string; port: number }
 export interface ServerOptions extends ResponderOptions {
   listen: ListenAddress[];
   tcp?: Partial<TcpLimits>;
+  /** Response rate limiting over UDP (src/server/rrl.ts); none: off (serve turns it on by default). */
+  rrl?: RrlSettings;
   /** Counted only when given (serve --metrics). */
   metrics?: ServerMetrics;
 }
@@ -57,10 +60,17 @@ export class DnsServer {
       },
     });
     this.metrics = opts.metrics;
+    this.rrl = opts.rrl && opts.rrl.rate > 0 ? new ResponseRateLimiter(opts.rrl) : undefined;
     this.metrics?.served(catalog);
   }
 
   private readonly metrics: ServerMetrics | undefined;
+  private readonly rrl: ResponseRateLimiter | undefined;
+
+  /** Responses counted by rate limiting, per class and action ("nxdomain dropped"); empty when it is off. */
+  rrlCounts(): ReadonlyMap<string, number> {
+    return this.rrl?.counts ?? new Map();
+  }
 
   /** Atomic swap: queries in flight finish on the snapshot they started with. */
   setCatalog(c: Catalog): void {
@@ -70,15 +80,14 @@ export class DnsServer {
 
   private readonly onMessage = (msg: Buffer, transport: Transport, peer: string): Buffer | Stream | null => {
     const decoded = decodeQuery(msg);
-    const reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
-    if (this.metrics) {
-      const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
-      this.metrics.answered(transport, q?.qtype, reply, q?.qname);
-    }
+    const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
+    let reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
+    // Over UDP, rate limited (TCP cannot be spoofed; a signed request is a secondary's).
+    if (reply && !reply.transfer && transport === 'udp' && this.rrl && !(decoded.kind === 'query' && decoded.query.tsig)) reply = this.rateLimited(reply, q, peer);
+    this.metrics?.answered(transport, q?.qtype, reply, q?.qname);
     if (reply?.outcome === 'tsig-error' || reply?.why) this.logRefusal(decoded, reply, peer, transport);
     if (reply?.transfer) return this.stream(reply.bytes, reply.transfer, peer);
     if (this.log.isLevelEnabled('debug')) {
-      const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
       this.log.debug({
         peer, transport,
         qname: q ? nameToText(q.qname) : undefined,
@@ -89,6 +98,20 @@ export class DnsServer {
     }
     return reply ? reply.bytes : null;
   };
+
+  /** The reply as rate limiting lets it go: as it is, dropped (null), or slipped (the empty TC reply). */
+  private rateLimited(reply: Reply, q: Question | undefined, peer: string): Reply | null {
+    const klass = classify(reply.bytes);
+    // NXDOMAIN and referrals count by zone: a flood of random names under one zone is one bucket.
+    const zone = q && (klass === 'nxdomain' || klass === 'referral') ? this.catalog.findZone(lowerName(q.qname)) : undefined;
+    const name = zone ? nameKey(zone.origin) : q && klass !== 'error' ? nameKey(q.qname) : '';
+    const action = this.rrl!.decide(peer, { klass, name, qtype: q?.qtype ?? 0 }, Date.now(),
+      (network, r) => this.log.info({ network, class: r.klass, name: r.name || undefined }, 'rate limiting responses'));
+    this.metrics?.rateLimited(klass, action);
+    if (action === 'ok') return reply;
+    if (action === 'dropped') return null;
+    return { ...reply, bytes: slipReply(reply.bytes, q ? 12 + wireLength(q.qname) + 4 : 12), outcome: 'rate-limited' };
+  }
 
   /** A transfer's messages to the transport, and one log line when it ends. */
   private stream(first: Buffer, t: TransferStream, peer: string): Stream {

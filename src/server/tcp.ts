@@ -16,12 +16,11 @@
  *   kept, the rest is given back to the socket, which is no longer read.
  */
 import type { Server, Socket } from 'node:net';
-import { isIP } from 'node:net';
 import dns2 from 'dns2';
 import type { FailureLog } from './failures.js';
 import { FrameReader } from './tcp-frames.js';
 import type { Handler, Stream } from './transport.js';
-import { ipv6ToBytes } from '../wire/rdata.js';
+import { networkKey } from '../wire/address.js';
 
 export interface TcpLimits {
   /** RFC 7766 §6.2.3: close connections idle this long (and those whose client has not read for this long). */
@@ -83,11 +82,7 @@ interface Conn {
 const SWEEP_MS = 250;
 
 /** The client a connection counts against: its address, or its /64 for IPv6 (one site's usual allocation). */
-export function clientOf(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  return isIP(address) === 6 ? `${ipv6ToBytes(address).subarray(0, 8).toString('hex')}/64` : address;
-}
+const clientOf = (address: string): string => networkKey(address, 32, 64);
 
 // dns2's typings omit the TCP server's options and its per-connection `handle`.
 const TcpServerBase = dns2.TCPServer as unknown as new (opts: { idleTimeout: number }) => Server & { handle(socket: Socket): void };

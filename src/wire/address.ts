@@ -54,3 +54,28 @@ export class AddressList {
     return this.list.check(addr, f === 4 ? 'ipv4' : 'ipv6');
   }
 }
+
+/**
+ * The network an address belongs to, `v4` or `v6` bits long, as a key (an
+ * IPv4 client seen as ::ffff:a.b.c.d is its IPv4 address): what counts as
+ * one client for a per-client bound (TCP connections: /32 and /64;
+ * response rate limiting: /24 and /56, as NSD and Knot count them).
+ */
+export function networkKey(address: string, v4: number, v6: number): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const addr = mapped ? mapped[1]! : address;
+  const f = isIP(addr);
+  if (f === 4) {
+    if (v4 === 32) return addr;
+    const v = addr.split('.').reduce((a, o) => ((a << 8) | Number(o)) >>> 0, 0);
+    return `${(v4 ? (v >>> (32 - v4)) << (32 - v4) : 0) >>> 0}/${v4}`;
+  }
+  if (f === 6) {
+    const b = ipv6ToBytes(addr);
+    const whole = v6 >> 3;
+    let key = b.subarray(0, whole).toString('hex');
+    if (v6 & 7) key += (b[whole]! & (0xff << (8 - (v6 & 7)))).toString(16);
+    return `${key}/${v6}`;
+  }
+  return address;
+}

@@ -174,7 +174,8 @@ interface Child { proc: ChildProcess; port: number; errors: string[]; output: st
 async function spawnServer(main: string): Promise<Child> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const proc = spawn(process.execPath, [main, 'serve', 'zones', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], {
+    // Rate limiting off: every packet's reply is judged (test/server/rrl.test.ts tests the limiting).
+    const proc = spawn(process.execPath, [main, 'serve', 'zones', '--listen', `127.0.0.1:${port}`, '--log-level', 'info', '--rrl-rate', '0'], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child: Child = { proc, port, errors: [], output: [] };

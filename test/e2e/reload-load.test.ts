@@ -106,7 +106,8 @@ function dnsperf(port: number) {
 describe.skipIf(!haveTools)('reload under load (issue 17)', () => {
   it(`${RELOADS} reloads while dnsperf queries: every query answered, none REFUSED or SERVFAIL, the new data served`, async () => {
     writeFileSync(zoneFile, withCounter(0));
-    s = spawnServe([zones, '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], { cwd: dir });
+    // Rate limiting off, as for NSD under load (rrl-ratelimit: 0): every query is to be answered.
+    s = spawnServe([zones, '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--rrl-rate', '0'], { cwd: dir });
     await s.waitFor((l) => l.msg === 'started');
     const port = s.port();
     expect((await dig(port, ['load.example.com', 'TXT', '+short'])).raw.trim()).toBe('"reload-0"');

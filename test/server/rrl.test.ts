@@ -1,0 +1,96 @@
+/**
+ * Response rate limiting (src/server/rrl.ts): the buckets on a clock the
+ * test moves, then a flood from one client against a served zone over real
+ * sockets: the client gets a second's worth of answers and empty TC replies
+ * for part of the rest, while a client of another network is answered in
+ * full (dig, a client we did not write).
+ */
+import { createSocket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classify, ResponseRateLimiter, type RrlResponse } from '../../src/server/rrl.js';
+import { dig } from '../helpers/dig.js';
+import { startWithYaml, type Running } from '../helpers/server.js';
+import { encodeQuery } from '../../src/wire/stub.js';
+import { parseName } from '../../src/util/name.js';
+
+const answer = (name: string): RrlResponse => ({ klass: 'answer', name, qtype: 1 });
+
+describe('the buckets', () => {
+  it('a second of answers at once, then every second limited response slips and the others drop; refilled at the rate', () => {
+    const rrl = new ResponseRateLimiter({ rate: 10, slip: 2, exempt: [] });
+    const actions = Array.from({ length: 20 }, () => rrl.decide('192.0.2.7', answer('www.example.test.'), 1000));
+    expect(actions.slice(0, 10)).toEqual(Array(10).fill('ok'));
+    expect(actions.slice(10)).toEqual(['dropped', 'slipped', 'dropped', 'slipped', 'dropped', 'slipped', 'dropped', 'slipped', 'dropped', 'slipped']);
+    // Half a second later: five more.
+    expect(Array.from({ length: 6 }, () => rrl.decide('192.0.2.7', answer('www.example.test.'), 1500))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'dropped']);
+    expect(rrl.counts.get('answer ok')).toBe(15);
+  });
+
+  it('one bucket per client network (/24, /56), name and type; NXDOMAIN counts by zone', () => {
+    const rrl = new ResponseRateLimiter({ rate: 2, slip: 0, exempt: ['198.51.100.0/24'] });
+    const run = (peer: string, r: RrlResponse, n = 3) => Array.from({ length: n }, () => rrl.decide(peer, r, 1000));
+    expect(run('192.0.2.1', answer('a.example.test.'))).toEqual(['ok', 'ok', 'dropped']);
+    // The same /24: the same bucket, now empty.
+    expect(run('192.0.2.200', answer('a.example.test.'), 1)).toEqual(['dropped']);
+    // Another name, another type, another network: buckets of their own.
+    expect(run('192.0.2.1', answer('b.example.test.'), 1)).toEqual(['ok']);
+    expect(run('192.0.2.1', { klass: 'answer', name: 'a.example.test.', qtype: 28 }, 1)).toEqual(['ok']);
+    expect(run('192.0.3.1', answer('a.example.test.'), 1)).toEqual(['ok']);
+    expect(run('2001:db8:0:100::1', answer('a.example.test.'), 2)).toEqual(['ok', 'ok']);
+    expect(run('2001:db8:0:1ff::2', answer('a.example.test.'), 1)).toEqual(['dropped']);
+    expect(run('2001:db8:0:200::1', answer('a.example.test.'), 1)).toEqual(['ok']);
+    // NXDOMAIN is keyed by the zone the caller names: random names under it share one bucket.
+    expect(run('192.0.2.1', { klass: 'nxdomain', name: 'example.test.', qtype: 1 }, 3)).toEqual(['ok', 'ok', 'dropped']);
+    // Slip 0: nothing slips. An exempt network is never limited.
+    expect(run('198.51.100.9', answer('a.example.test.'), 5)).toEqual(Array(5).fill('ok'));
+  });
+
+  it('the class of a reply from its header', () => {
+    const h = (flags: number, an: number, ns: number) => { const b = Buffer.alloc(12); b.writeUInt16BE(flags, 2); b.writeUInt16BE(an, 6); b.writeUInt16BE(ns, 8); return b; };
+    expect(classify(h(0x8400, 1, 0))).toBe('answer');
+    expect(classify(h(0x8400, 0, 1))).toBe('nodata');
+    expect(classify(h(0x8403, 0, 1))).toBe('nxdomain');
+    expect(classify(h(0x8000, 0, 2))).toBe('referral');
+    expect(classify(h(0x8005, 0, 0))).toBe('error');
+  });
+});
+
+describe('a flood from one client', () => {
+  const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
+  let s: Running;
+  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ZONE }, { rrl: { rate: 50, slip: 2, exempt: [] } }); });
+  afterAll(async () => { await s.stop(); });
+
+  it('gets a second of answers and empty TC replies for some of the rest; a client of another network is answered', async () => {
+    const sock = createSocket('udp4');
+    const replies: Buffer[] = [];
+    sock.on('message', (m) => replies.push(m));
+    await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', () => ok()));
+    const q = encodeQuery(0x4242, parseName('www.example.test.'), 1, 1);
+    const N = 1000;
+    for (let i = 0; i < N; i++) {
+      sock.send(q, s.port, '127.0.0.1');
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
+    // During the flood's bucket being empty, another network (127.0.1.0/24 is loopback too) is answered.
+    const other = await dig(s.port, ['-b', '127.0.1.1', 'www.example.test', 'A']);
+    expect([other.status, other.answer]).toEqual(['NOERROR', ['www.example.test. 3600 IN A 192.0.2.10']]);
+    // TCP is not limited (it cannot be spoofed): the flooding client itself is answered there.
+    for (let i = 0; i < 3; i++) expect((await dig(s.port, ['+tcp', 'www.example.test', 'A'])).status).toBe('NOERROR');
+    await new Promise((r) => setTimeout(r, 300));
+    sock.close();
+    const full = replies.filter((m) => m.readUInt16BE(6) === 1);
+    const slipped = replies.filter((m) => (m[2]! & 0x02) !== 0);
+    // A second's worth (50) at once, plus what refilled while the flood lasted; far fewer than sent.
+    expect(full.length).toBeGreaterThanOrEqual(50);
+    expect(full.length).toBeLessThan(200);
+    // Slipped replies: TC, the question, no records at all.
+    expect(slipped.length).toBeGreaterThan(N / 4);
+    for (const m of slipped) expect([m.readUInt16BE(4), m.readUInt16BE(6), m.readUInt16BE(8), m.readUInt16BE(10)]).toEqual([1, 0, 0, 0]);
+    const counts = s.server.rrlCounts();
+    expect(counts.get('answer ok')).toBe(full.length + 1);
+    expect((counts.get('answer dropped') ?? 0) + (counts.get('answer slipped') ?? 0) + full.length).toBe(N);
+    expect(counts.get('answer slipped')).toBe(slipped.length);
+    console.log(`flood of ${N} from one client: ${full.length} answered, ${slipped.length} slipped (TC), ${counts.get('answer dropped')} dropped`);
+  });
+});

@@ -175,6 +175,8 @@ function sleep(ms: number): Promise<void> {
 export interface NsdOptions {
   /** Command prefix, e.g. ['taskset', '-c', '0'] to pin NSD to a core for benchmarks. */
   wrap?: string[];
+  /** Keep NSD's own response rate limiting (its defaults); otherwise it is off, as for load tests. */
+  rrl?: boolean;
 }
 
 export async function startNsd(zones: NsdZone[], opts: NsdOptions = {}): Promise<NsdInstance> {
@@ -222,8 +224,7 @@ export async function startNsd(zones: NsdZone[], opts: NsdOptions = {}): Promise
       '\tserver-count: 1',
       '\tverbosity: 1',
       '\thide-version: no',
-      '\trrl-ratelimit: 0',
-      '\trrl-whitelist-ratelimit: 0',
+      ...(opts.rrl ? [] : ['\trrl-ratelimit: 0', '\trrl-whitelist-ratelimit: 0']),
       '',
       'remote-control:',
       '\tcontrol-enable: no',

@@ -12,6 +12,7 @@ import type { Outcome, Placed } from './lookup.js';
 import { mergeSteps, resolve } from './resolve.js';
 import { chaosAnswer, type ChaosConfig } from './chaos.js';
 import { ResponseCache } from './cache.js';
+import type { ServerCookies } from './cookies.js';
 import { RCODE_NOTAUTH, tsigSize, verifyRequest, type Keyring, type TsigRecord } from '../wire/tsig.js';
 import { signingChain, signReply, tsigErrorReply, type Signer } from './tsig-reply.js';
 import { nameKey, nameToText } from '../util/name.js';
@@ -26,6 +27,8 @@ const NO_EDNS_UDP_SIZE = 512; // RFC 1035 §4.2.1
 const OPT_SIZE = 11;
 /** The edns-tcp-keepalive option with its TIMEOUT (RFC 7828 §3.1). */
 const KEEPALIVE_SIZE = 6;
+/** The COOKIE option of a reply: the client cookie and our 16-octet server cookie (RFC 7873 §4, RFC 9018). */
+const COOKIE_SIZE = 4 + 8 + 16;
 
 export interface ResponderOptions {
   chaos: ChaosConfig;
@@ -40,6 +43,8 @@ export interface ResponderOptions {
   journal?: JournalLookup;
   /** The TCP idle timeout, told to a client that asks with edns-tcp-keepalive (RFC 7828 §3.3.2); none: not told. */
   tcpIdleTimeoutMs?: number;
+  /** Server cookies (RFC 7873, RFC 9018) for replies to queries with a client cookie; none: no COOKIE in replies. */
+  cookies?: ServerCookies;
 }
 
 /** Where a query came from, and when (TSIG's clock, in seconds). */
@@ -112,6 +117,8 @@ export class Responder {
   private readonly udpSize: number;
   /** Octets kept free for the TSIG of the reply being written. */
   private reserve = 0;
+  /** The COOKIE option's data for the reply being made (client and server cookie), or none. */
+  private cookie: Buffer | undefined;
 
   constructor(private readonly opts: ResponderOptions) {
     this.udpSize = opts.ednsUdpSize ?? EDNS_UDP_SIZE;
@@ -134,6 +141,9 @@ export class Responder {
   /** The reply to a request (its TSIG, if any, verified: `signer`), room kept for the TSIG record. */
   private dispatch(decoded: Exclude<Decoded, { kind: 'drop' }>, catalog: Catalog, transport: Transport, raw: Buffer | undefined, ctx: RequestContext, signer: Signer | undefined): Reply {
     this.reserve = signer ? tsigSize(signer.key) : 0;
+    const asked = (decoded.kind === 'query' ? decoded.query.edns : decoded.edns)?.cookie;
+    // RFC 7873 §5.2: a client cookie gets itself back with a fresh server cookie, valid or not what came with it.
+    this.cookie = asked && this.opts.cookies ? this.opts.cookies.reply(asked.client, ctx.peer) : undefined;
     try {
       if (decoded.kind === 'error') {
         // An opcode we do not implement: only QR, the opcode and the rcode in the header (no RD or CD echoed).
@@ -146,8 +156,9 @@ export class Responder {
       if (q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
         try { return this.transfer(q, catalog, transport, ctx, signer); } catch (err) { return this.failed(err, q, catalog, transport); }
       }
-      // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap).
-      const nameLen = raw && q.qclass === CLASS.IN ? ResponseCache.plainNameLength(raw) : 0;
+      // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap), and
+      // none with a cookie (each reply has its own).
+      const nameLen = raw && q.qclass === CLASS.IN && !this.cookie ? ResponseCache.plainNameLength(raw) : 0;
       const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}|${transport === 'tcp' && q.edns?.keepalive ? 'k' : ''}`) : '';
       if (key) {
         const hit = this.cache.get(catalog, key, raw!, nameLen);
@@ -162,6 +173,7 @@ export class Responder {
       }
     } finally {
       this.reserve = 0;
+      this.cookie = undefined;
     }
   }
 
@@ -277,8 +289,9 @@ export class Responder {
     w.u16(TYPE.OPT);
     w.u16(this.udpSize);
     w.u32(((rcode >> 4) << 24) | (edns.do ? 0x8000 : 0));
-    w.u16((idle >= 0 ? KEEPALIVE_SIZE : 0) + (extra?.length ?? 0));
+    w.u16((idle >= 0 ? KEEPALIVE_SIZE : 0) + (this.cookie ? 4 + this.cookie.length : 0) + (extra?.length ?? 0));
     if (idle >= 0) { w.u16(EDNS_OPTION.TCP_KEEPALIVE); w.u16(2); w.u16(idle); }
+    if (this.cookie) { w.u16(EDNS_OPTION.COOKIE); w.u16(this.cookie.length); w.bytes(this.cookie); }
     if (extra) w.bytes(extra);
   }
 
@@ -338,7 +351,7 @@ export class Responder {
   private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {
     const w = this.writer;
     const limit = this.limit(q.edns, transport);
-    w.reset(q.edns ? limit - OPT_SIZE - (this.keepalive(q.edns, transport) >= 0 ? KEEPALIVE_SIZE : 0) : limit);
+    w.reset(q.edns ? limit - OPT_SIZE - (this.keepalive(q.edns, transport) >= 0 ? KEEPALIVE_SIZE : 0) - (this.cookie ? COOKIE_SIZE : 0) : limit);
     this.header(q.id, q.flags, rcode, aa, true);
     let tc = false;
     const counts = [0, 0, 0];

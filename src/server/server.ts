@@ -10,6 +10,7 @@ import { decodeQuery, type Question } from '../wire/decode.js';
 import { typeToText } from '../wire/constants.js';
 import { lowerName, nameKey, nameToText, wireLength } from '../util/name.js';
 import { classify, ResponseRateLimiter, slipReply, type RrlSettings } from './rrl.js';
+import { ServerCookies } from '../query/cookies.js';
 import { FailureLog } from './failures.js';
 import { Responder, type Reply, type ResponderOptions, type TransferStream } from '../query/respond.js';
 import type { Catalog } from '../zone/zone.js';
@@ -53,6 +54,7 @@ export class DnsServer {
     this.responder = new Responder({
       ...opts,
       tcpIdleTimeoutMs: this.limits.idleTimeoutMs,
+      cookies: this.cookies,
       onFailure: (err, q, c) => {
         const zone = c.findZone(lowerName(q.qname));
         this.failures.report('lookup', { err, zone: zone ? nameToText(zone.origin) : undefined, qname: nameToText(q.qname), qtype: typeToText(q.qtype) }, 'lookup failed; answered SERVFAIL');
@@ -66,6 +68,8 @@ export class DnsServer {
 
   private readonly metrics: ServerMetrics | undefined;
   private readonly rrl: ResponseRateLimiter | undefined;
+  /** RFC 7873 server cookies: made for every reply to a client cookie, checked to spare a client rate limiting. */
+  private readonly cookies = new ServerCookies();
 
   /** Responses counted by rate limiting, per class and action ("nxdomain dropped"); empty when it is off. */
   rrlCounts(): ReadonlyMap<string, number> {
@@ -82,8 +86,10 @@ export class DnsServer {
     const decoded = decodeQuery(msg);
     const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
     let reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
-    // Over UDP, rate limited (TCP cannot be spoofed; a signed request is a secondary's).
-    if (reply && !reply.transfer && transport === 'udp' && this.rrl && !(decoded.kind === 'query' && decoded.query.tsig)) reply = this.rateLimited(reply, q, peer);
+    // Over UDP, rate limited (TCP cannot be spoofed; a signed request is a secondary's; a valid server
+    // cookie shows the client receives at its address, RFC 7873 §5.3).
+    const cookie = (decoded.kind === 'query' ? decoded.query.edns : decoded.kind === 'error' ? decoded.edns : undefined)?.cookie;
+    if (reply && !reply.transfer && transport === 'udp' && this.rrl && !(decoded.kind === 'query' && decoded.query.tsig) && !(cookie && this.cookies.valid(cookie.client, cookie.server, peer))) reply = this.rateLimited(reply, q, peer);
     this.metrics?.answered(transport, q?.qtype, reply, q?.qname);
     if (reply?.outcome === 'tsig-error' || reply?.why) this.logRefusal(decoded, reply, peer, transport);
     if (reply?.transfer) return this.stream(reply.bytes, reply.transfer, peer);

@@ -13,6 +13,8 @@ export const CLASS = { IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255 } as cons
 
 /** EDNS option codes (IANA "DNS EDNS0 Option Codes"). */
 export const EDNS_OPTION = {
+  /** RFC 7873: DNS cookies. */
+  COOKIE: 10,
   /** RFC 7828: edns-tcp-keepalive. */
   TCP_KEEPALIVE: 11,
   /** RFC 8914: Extended DNS Error. */

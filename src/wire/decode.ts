@@ -13,6 +13,8 @@ export interface Edns {
   do: boolean;
   /** The query carried edns-tcp-keepalive (RFC 7828 §3.2.1): over TCP, the reply tells the idle timeout. */
   keepalive?: true;
+  /** The query's COOKIE (RFC 7873 §4): the client cookie, and the server cookie it was given before, if any. */
+  cookie?: { client: Buffer; server?: Buffer };
 }
 
 export interface Question {
@@ -150,11 +152,19 @@ export function decodeQuery(b: Buffer): Decoded {
       if (edns) throw badOpt('more than one OPT record');
       if (rr.owner.length !== 0) throw badOpt('OPT owner is not the root');
       let keepalive = false;
+      let cookie: { client: Buffer; server?: Buffer } | undefined;
       for (let p = rr.rdStart; p < rr.rdEnd;) {
         if (p + 4 > rr.rdEnd) throw badOpt('EDNS option header runs past RDATA');
-        if (b.readUInt16BE(p) === EDNS_OPTION.TCP_KEEPALIVE) keepalive = true;
-        p += 4 + b.readUInt16BE(p + 2);
-        if (p > rr.rdEnd) throw badOpt('EDNS option runs past RDATA');
+        const code = b.readUInt16BE(p), len = b.readUInt16BE(p + 2);
+        if (p + 4 + len > rr.rdEnd) throw badOpt('EDNS option runs past RDATA');
+        if (code === EDNS_OPTION.TCP_KEEPALIVE) keepalive = true;
+        if (code === EDNS_OPTION.COOKIE && !cookie) {
+          // RFC 7873 §5.2.2: a client cookie of 8 octets, and a server cookie of 8 to 32 after it, or FORMERR.
+          if (len !== 8 && (len < 16 || len > 40)) throw badOpt(`COOKIE option of ${len} octets`);
+          const data = Buffer.from(b.subarray(p + 4, p + 4 + len));
+          cookie = { client: data.subarray(0, 8), ...(len > 8 ? { server: data.subarray(8) } : {}) };
+        }
+        p += 4 + len;
       }
       edns = {
         // RFC 6891 §6.2.5: values below 512 are treated as 512.
@@ -162,12 +172,15 @@ export function decodeQuery(b: Buffer): Decoded {
         version: (rr.ttl >>> 16) & 0xff,
         do: (rr.ttl & 0x8000) !== 0,
         ...(keepalive ? { keepalive: true as const } : {}),
+        ...(cookie ? { cookie } : {}),
       };
     }
   } catch (e) {
     return fail(RCODE.FORMERR, (e as Error).message);
   }
   if (opcode !== OPCODE.QUERY) return fail(RCODE.NOTIMP, `opcode ${opcode} not implemented`);
+  // RFC 7873 §5.4: no question and a client cookie asks for a server cookie: NOERROR, with one.
+  if (qd === 0 && an === 0 && edns?.cookie) return fail(RCODE.NOERROR, 'a query for a server cookie (RFC 7873 §5.4)');
   if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
   if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);

@@ -113,10 +113,13 @@ describe.skipIf(!haveDig)(haveDig ? 'protocol rules (dig)' : 'protocol rules (sk
     expect(new Set(tcp.answer.map((l) => l.split(' ')[3]))).toEqual(new Set(['A', 'AAAA', 'NS', 'SOA', 'MX', 'TXT', 'CAA']));
   });
 
-  it('opcodes other than QUERY get NOTIMP; no question gets FORMERR', async () => {
+  it('opcodes other than QUERY get NOTIMP; no question gets FORMERR, unless it asks for a cookie (RFC 7873 §5.4)', async () => {
     const st = await q('+norec', '+opcode=status', 'example.com', 'A');
     expect(st.status).toBe('NOTIMP');
-    const empty = await q('+norec', '+header-only', 'example.com');
+    const empty = await q('+norec', '+header-only', '+nocookie', 'example.com');
     expect(empty.status).toBe('FORMERR');
+    const asking = await q('+norec', '+header-only', '+cookie', 'example.com');
+    expect(asking.status).toBe('NOERROR');
+    expect(asking.raw).toMatch(/; COOKIE: [0-9a-f]{48} \(good\)/);
   });
 });

@@ -553,7 +553,8 @@ function randomOptions(rng: Rng): Buffer {
   const n = rng.int(4);
   for (let i = 0; i < n; i++) {
     const code = rng.pick([3, 8, 10, 11, 12, 15, 0, 65535, rng.u16()]);
-    const data = code === 10 ? rng.bytes(rng.pick([8, 16, 24, 40, 41, 3])) : rng.bytes(rng.int(40));
+    // A COOKIE of another length is FORMERR (RFC 7873 §5.2.2): those are in the corpus, not in valid queries.
+    const data = code === 10 ? rng.bytes(rng.pick([8, 16, 24, 40])) : rng.bytes(rng.int(40));
     const h = Buffer.alloc(4);
     h.writeUInt16BE(code, 0);
     h.writeUInt16BE(data.length, 2);
@@ -1015,6 +1016,7 @@ export function corpus(): Sample[] {
   optQ('EDNS option past RDATA', encodeOpt({ udpSize: 1232, rdata: Buffer.from([0, 10, 0, 20, 1, 2, 3, 4]) }));
   optQ('EDNS option header truncated', encodeOpt({ udpSize: 1232, rdata: Buffer.from([0, 10, 0]) }));
   optQ('OPT rdlength past the end', encodeOpt({ udpSize: 1232, rdata: Buffer.alloc(0), rdlen: 100 }));
+  for (const len of [0, 3, 9, 15, 41]) optQ(`COOKIE of ${len} octets`, encodeOpt({ udpSize: 1232, rdata: Buffer.concat([Buffer.from([0, 10, 0, len]), Buffer.alloc(len, 7)]) }));
   optQ('OPT ext rcode and Z bits set', Buffer.concat([encodeOpt({ udpSize: 1232, extRcode: 0xff, do: true })]));
   add('OPT in the answer section', Buffer.concat([hdr(1, 1, 0, 0), ex, qt, encodeOpt({ udpSize: 1232 })]));
   // Class, type and opcode rules.

@@ -40,7 +40,8 @@ describe('serve --watch', () => {
   it('picks up an edit, two kinds of save by rename and a key file, never answering REFUSED in between', async () => {
     keygen(false);
     writeFileSync(file, zone('192.0.2.1'));
-    s = spawnServe([zones, '--watch', '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')], { cwd: dir });
+    // Rate limiting off: one client asks without a pause, and every reply is counted.
+    s = spawnServe([zones, '--watch', '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--rrl-rate', '0'], { cwd: dir });
     await s.waitFor((l) => l.msg === 'started');
     const r = resolverFor(s.port());
 

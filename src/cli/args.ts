@@ -29,7 +29,7 @@ export const VERBS: readonly Verb[] = [
              [--tcp-max-connections N] [--tcp-max-per-client N] [--rrl-rate N] [--rrl-slip N] [--rrl-exempt CIDR ...]
              [--metrics HOST:PORT] [--tsig-key FILE ...] [--allow-transfer CIDR ...] [--allow-transfer-key NAME ...]
              [--notify ADDRESS[@PORT] ...] [--notify-key NAME] [--state-dir DIR] [--watch]
-             [--catalog NAME] [--ixfr-journal-max-size BYTES] [--ixfr-journal-max-age DURATION]
+             [--catalog NAME] [--ixfr-journal-max-size BYTES] [--ixfr-journal-max-age DURATION] [--user NAME]
   Serves the zones in DIR (default ./zones) over UDP and TCP. --listen may be
   repeated ([::1]:5353 for IPv6); the default is 127.0.0.1:5353. LEVEL is one of
   fatal, error, warn, info (default), debug, trace, silent. Logs are JSON lines,
@@ -76,6 +76,7 @@ export const VERBS: readonly Verb[] = [
       'notify-key': { type: 'string' },
       'state-dir': { type: 'string' },
       watch: { type: 'boolean' },
+      user: { type: 'string' },
       catalog: { type: 'string' },
       'ixfr-journal-max-size': { type: 'string' },
       'ixfr-journal-max-age': { type: 'string' },

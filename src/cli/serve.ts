@@ -14,6 +14,7 @@ import { DnsServer, type ListenAddress } from '../server/server.js';
 import type { ServerMetrics } from '../server/metrics.js';
 import { DEFAULT_RRL, type RrlSettings } from '../server/rrl.js';
 import { parseCidr } from '../wire/address.js';
+import { accountOf, become, checkCanBecome } from './privileges.js';
 import type { Server as HttpServer } from 'node:http';
 import { sortProblems, type Problem } from '../util/problem.js';
 import { nameKey, nameToText } from '../util/name.js';
@@ -86,6 +87,8 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     ...(values['tcp-max-per-client'] !== undefined ? { maxPerClient: positive(values['tcp-max-per-client'], '--tcp-max-per-client') } : {}),
   };
   const rrl = rrlSettings(values, label);
+  const account = values.user !== undefined ? accountOf(values.user as string, label('user')) : undefined;
+  if (account) checkCanBecome(account, label('user'));
   const xfr = transferSettings(values);
   const notifyTo = notifySettings(values, xfr.keys);
   const catalogZone = catalogName(values.catalog, label('catalog'));
@@ -184,9 +187,17 @@ export async function serve(dirs: string[], values: Record<string, unknown>, ver
     console.error(`mailns serve: ${listenFailure(err, metricsAt && !http && server.bound.udp.length === listen.length ? 'HTTP, --metrics' : '')}`);
     return 1;
   }
+  // The ports are bound: the rest runs as --user, if given.
+  const refused = account ? become(account, stateDir) : undefined;
+  if (refused) {
+    await server.stop();
+    http?.close();
+    console.error(`mailns serve: ${label('user')} ${account!.name}: ${refused}`);
+    return 1;
+  }
   serving = true;
   const running = server;
-  log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ms: Math.round(performance.now() - t0) }, 'started');
+  log.info({ udp: running.bound.udp.map(fmtAddr), tcp: running.bound.tcp.map(fmtAddr), zones: loaded.zones.length, ...(account ? { user: account.name } : {}), ms: Math.round(performance.now() - t0) }, 'started');
   // Always: a zone file's notify: has targets of its own even when the server has none.
   notifier = new Notifier({ ...notifyTo, keys: xfr.keys, onOutcome: (o) => metrics?.notified(o) }, log);
   notifier.loaded([], loaded.zones);

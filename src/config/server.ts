@@ -59,6 +59,7 @@ export const CONFIG_FLAGS: readonly { key: readonly string[]; flag: string; path
   { key: ['metrics'], flag: 'metrics' },
   { key: ['state-dir'], flag: 'state-dir', path: true },
   { key: ['watch'], flag: 'watch' },
+  { key: ['user'], flag: 'user' },
   { key: ['catalog'], flag: 'catalog' },
   { key: ['ixfr-journal', 'max-size'], flag: 'ixfr-journal-max-size' },
   { key: ['ixfr-journal', 'max-age'], flag: 'ixfr-journal-max-age' },

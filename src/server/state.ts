@@ -117,9 +117,10 @@ export class SerialState {
  * complete file stays).
  */
 export function writeAtomically(dir: string, file: string, text: string): void {
-  mkdirSync(dir, { recursive: true });
+  // Only serve reads and writes its state: the directory 0700 when made here, each file 0600.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${file}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     try {
       writeSync(fd, text);

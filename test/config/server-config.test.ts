@@ -62,8 +62,8 @@ describe('a configuration file with mistakes', () => {
       'watch: yes', // 12
     ].join('\n') + '\n');
     expect(lines(c)).toEqual([
-      'mailns.conf.yaml:1:1: error [schema] unknown key "lisen" in top level\n    hint: did you mean "listen"? known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, catalog, ixfr-journal, tsig-keys, transfer, notify',
-      'mailns.conf.yaml:2:1: error [schema] unknown key "log-levle" in top level\n    hint: did you mean "log-level"? known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, catalog, ixfr-journal, tsig-keys, transfer, notify',
+      'mailns.conf.yaml:1:1: error [schema] unknown key "lisen" in top level\n    hint: did you mean "listen"? known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, user, catalog, ixfr-journal, tsig-keys, transfer, notify',
+      'mailns.conf.yaml:2:1: error [schema] unknown key "log-levle" in top level\n    hint: did you mean "log-level"? known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, user, catalog, ixfr-journal, tsig-keys, transfer, notify',
       'mailns.conf.yaml:3:10: error [metrics] metrics "127.0.0.1": expected ADDRESS:PORT, or [IPv6]:PORT (e.g. 127.0.0.1:9153, [::1]:9153)\n    hint: write ADDRESS:PORT, e.g. 127.0.0.1:9153',
       'mailns.conf.yaml:4:21: error [schema] tcp.idle-timeout must be >= 1',
       'mailns.conf.yaml:4:24: error [schema] unknown key "max-conections" in tcp\n    hint: did you mean "max-connections"? known keys here: idle-timeout, io-timeout, max-connections, max-per-client',

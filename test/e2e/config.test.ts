@@ -116,7 +116,7 @@ describe('a configuration file with mistakes', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toBe(`mailns serve: ${bad}:1:1: error [schema] unknown key "lisen" in top level (hint: known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, catalog, ixfr-journal, tsig-keys, transfer, notify)`);
+    expect(lines[0]).toBe(`mailns serve: ${bad}:1:1: error [schema] unknown key "lisen" in top level (hint: known keys here: zones, listen, log-level, log-format, identity, hide-version, tcp, rrl, metrics, state-dir, watch, user, catalog, ixfr-journal, tsig-keys, transfer, notify)`);
     expect(lines.slice(1).map((l) => /^mailns serve: .*?:(\d+:\d+): error \[([a-z-]+)\]/.exec(l)?.slice(1).join(' '))).toEqual(['2:10 listen', '3:20 transfer', '3:42 tsig-key-unknown']);
     expect(r.stdout).toBe('');
   });

@@ -7,8 +7,9 @@
  * IXFR journals), is given to NAME first. Zone and key files are read again
  * on reload as NAME: they must be readable by it.
  */
-import { chownSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeStateDirectory } from '../server/state.js';
 import { UsageError } from './usage-error.js';
 
 export interface Account { name: string; uid: number; gid: number }
@@ -37,7 +38,9 @@ export function checkCanBecome(a: Account, flag: string): void {
 export function become(a: Account, stateDir: string): string | undefined {
   try {
     if (process.getuid!() === a.uid) return undefined;
-    chownTree(stateDir, a.uid, a.gid);
+    // Made here if missing, while there is still the right to: after the change serve writes inside it.
+    makeStateDirectory(stateDir);
+    giveState(stateDir, a.uid, a.gid);
     // Node has it on POSIX systems; its typings leave it out.
     (process as unknown as { initgroups(user: string, group: number): void }).initgroups(a.name, a.gid);
     process.setgid!(a.gid);
@@ -48,13 +51,20 @@ export function become(a: Account, stateDir: string): string | undefined {
   }
 }
 
-/** `dir` and what is in it, owned by uid:gid (a directory that does not exist yet is made later, by then as that user). */
-function chownTree(dir: string, uid: number, gid: number): void {
-  let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-  chownSync(dir, uid, gid);
-  for (const e of entries) {
+/**
+ * The state directory and what serve keeps in it given to uid:gid, each
+ * directory 0700. Links are never followed (lchown; a symbolic link or a
+ * file with other hard links is left alone), so a link planted in the
+ * directory cannot hand the user a file elsewhere.
+ */
+function giveState(dir: string, uid: number, gid: number): void {
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) return;
+  lchownSync(dir, uid, gid);
+  chmodSync(dir, 0o700);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) chownTree(p, uid, gid); else if (e.isFile()) chownSync(p, uid, gid);
+    if (e.isDirectory()) giveState(p, uid, gid);
+    else if (e.isFile() && lstatSync(p).nlink === 1) lchownSync(p, uid, gid);
   }
 }

@@ -100,6 +100,8 @@ export interface Reply {
   transfer?: TransferStream;
   /** Why a transfer was refused or a TSIG failed, for the log. */
   why?: string;
+  /** Signed with the key the request's verified TSIG named (RFC 8945 §5.3). */
+  signed?: true;
 }
 
 /**
@@ -135,7 +137,7 @@ export class Responder {
     if ('reply' in checked) return checked.reply;
     // §5.3: the reply is signed, never taken from (or kept in) the cache; a transfer signs each message as it is made.
     const reply = this.dispatch(decoded, catalog, transport, undefined, ctx, checked.signer);
-    return reply.transfer ? reply : { ...reply, bytes: signReply(reply.bytes, checked.signer) };
+    return reply.transfer ? reply : { ...reply, bytes: signReply(reply.bytes, checked.signer), signed: true };
   }
 
   /** The reply to a request (its TSIG, if any, verified: `signer`), room kept for the TSIG record. */

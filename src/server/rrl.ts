@@ -47,6 +47,8 @@ export class ResponseRateLimiter {
   private readonly tokens: Float64Array;
   private readonly stamps: Float64Array;
   private readonly limited: Uint32Array;
+  /** 1 where a bucket holds a key (a key of 0 is a key like any other). */
+  private readonly used: Uint8Array;
   /** When a bucket's limiting was last logged (at most once per bucket per interval). */
   private readonly logged: Float64Array;
   private readonly exempt: AddressList;
@@ -54,12 +56,14 @@ export class ResponseRateLimiter {
   readonly counts = new Map<string, number>();
 
   constructor(private readonly settings: RrlSettings) {
-    this.size = settings.buckets ?? DEFAULT_BUCKETS;
+    // A power of two, so a hash is masked to an index.
+    this.size = 2 ** Math.ceil(Math.log2(Math.max(2, settings.buckets ?? DEFAULT_BUCKETS)));
     this.keys = new Uint32Array(this.size);
     this.tokens = new Float64Array(this.size);
     this.stamps = new Float64Array(this.size);
     this.limited = new Uint32Array(this.size);
-    this.logged = new Float64Array(this.size);
+    this.logged = new Float64Array(this.size).fill(-Infinity);
+    this.used = new Uint8Array(this.size);
     this.exempt = new AddressList(settings.exempt.map(parseCidr).filter((c): c is Cidr => !('error' in c)));
   }
 
@@ -69,8 +73,10 @@ export class ResponseRateLimiter {
 
   /**
    * What to do with a UDP reply to `peer`: send it, drop it, or send the
-   * empty TC reply instead. `onLimit` is told when a bucket starts being
-   * limited (once per bucket a `logEveryMs`).
+   * empty TC reply instead. `now` in milliseconds from a monotonic clock
+   * (performance.now(): a wall clock stepped back would empty the buckets).
+   * `onLimit` is told when a bucket starts being limited (once per bucket a
+   * `logEveryMs`).
    */
   decide(peer: string, r: RrlResponse, now: number, onLimit?: (network: string, r: RrlResponse) => void, logEveryMs = 10_000): RrlAction {
     if (!this.enabled || this.exempt.has(peer)) return this.count(r.klass, 'ok');
@@ -78,15 +84,16 @@ export class ResponseRateLimiter {
     const key = fnv1a(`${network}|${r.klass}|${r.klass === 'answer' ? r.qtype : ''}|${r.name}`);
     const i = key & (this.size - 1);
     const rate = this.settings.rate;
-    if (this.keys[i] !== key || this.stamps[i] === 0) {
+    if (this.keys[i] !== key || !this.used[i]) {
       // A new key, or one that replaces another on this bucket: a full second's worth.
       this.keys[i] = key;
+      this.used[i] = 1;
       this.tokens[i] = rate;
       this.stamps[i] = now;
       this.limited[i] = 0;
     } else {
-      this.tokens[i] = Math.min(rate, this.tokens[i]! + ((now - this.stamps[i]!) * rate) / 1000);
-      this.stamps[i] = now;
+      this.tokens[i] = Math.min(rate, this.tokens[i]! + (Math.max(0, now - this.stamps[i]!) * rate) / 1000);
+      this.stamps[i] = Math.max(now, this.stamps[i]!);
     }
     if (this.tokens[i]! >= 1) {
       this.tokens[i]! -= 1;

@@ -86,10 +86,10 @@ export class DnsServer {
     const decoded = decodeQuery(msg);
     const q = decoded.kind === 'query' ? decoded.query : decoded.kind === 'error' ? decoded.question : undefined;
     let reply = this.responder.respond(decoded, this.catalog, transport, msg, { peer });
-    // Over UDP, rate limited (TCP cannot be spoofed; a signed request is a secondary's; a valid server
-    // cookie shows the client receives at its address, RFC 7873 §5.3).
+    // Over UDP, rate limited (TCP cannot be spoofed; a reply signed for a verified TSIG is a secondary's;
+    // a valid server cookie shows the client receives at its address, RFC 7873 §5.3).
     const cookie = (decoded.kind === 'query' ? decoded.query.edns : decoded.kind === 'error' ? decoded.edns : undefined)?.cookie;
-    if (reply && !reply.transfer && transport === 'udp' && this.rrl && !(decoded.kind === 'query' && decoded.query.tsig) && !(cookie && this.cookies.valid(cookie.client, cookie.server, peer))) reply = this.rateLimited(reply, q, peer);
+    if (reply && !reply.transfer && transport === 'udp' && this.rrl && !reply.signed && !(cookie && this.cookies.valid(cookie.client, cookie.server, peer))) reply = this.rateLimited(reply, q, peer);
     this.metrics?.answered(transport, q?.qtype, reply, q?.qname);
     if (reply?.outcome === 'tsig-error' || reply?.why) this.logRefusal(decoded, reply, peer, transport);
     if (reply?.transfer) return this.stream(reply.bytes, reply.transfer, peer);
@@ -111,7 +111,7 @@ export class DnsServer {
     // NXDOMAIN and referrals count by zone: a flood of random names under one zone is one bucket.
     const zone = q && (klass === 'nxdomain' || klass === 'referral') ? this.catalog.findZone(lowerName(q.qname)) : undefined;
     const name = zone ? nameKey(zone.origin) : q && klass !== 'error' ? nameKey(q.qname) : '';
-    const action = this.rrl!.decide(peer, { klass, name, qtype: q?.qtype ?? 0 }, Date.now(),
+    const action = this.rrl!.decide(peer, { klass, name, qtype: q?.qtype ?? 0 }, performance.now(),
       (network, r) => this.log.info({ network, class: r.klass, name: r.name || undefined }, 'rate limiting responses'));
     this.metrics?.rateLimited(klass, action);
     if (action === 'ok') return reply;

@@ -18,7 +18,7 @@
  * serials are kept in memory and the caller is told why.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface SerialRecord {
   serial: number;
@@ -110,6 +110,12 @@ export class SerialState {
   }
 }
 
+/** `dir`, made if missing: its parents with the usual modes, itself 0700. */
+export function makeStateDirectory(dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  try { mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+}
+
 /**
  * Writes `dir/file` atomically: a temporary file, fsync, rename over the
  * file, fsync of the directory. A reader (or a restart after a crash) sees
@@ -117,8 +123,8 @@ export class SerialState {
  * complete file stays).
  */
 export function writeAtomically(dir: string, file: string, text: string): void {
-  // Only serve reads and writes its state: the directory 0700 when made here, each file 0600.
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Only serve reads and writes its state: the directory 0700 when made here (its parents as usual), each file 0600.
+  makeStateDirectory(dir);
   const tmp = join(dir, `.${file}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', 0o600);
   try {

@@ -39,6 +39,9 @@ describe.skipIf(!root)('serve --user', () => {
       const status = readFileSync(`/proc/${s.child.pid}/status`, 'utf8');
       expect(/^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)!.slice(1).map(Number)).toEqual([nobody.uid, nobody.uid, nobody.uid, nobody.uid]);
       expect(/^Gid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)!.slice(1).map(Number)).toEqual([nobody.gid, nobody.gid, nobody.gid, nobody.gid]);
+      // The supplementary groups are the user's (initgroups), none of root's.
+      const groups = (/^Groups:\s*(.*)$/m.exec(status)![1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+      expect(groups).not.toContain(0);
       const state = statSync(join(dir, 'state'));
       expect([state.uid, state.mode & 0o777]).toEqual([nobody.uid, 0o700]);
       const serials = statSync(join(dir, 'state', 'serials.json'));
@@ -48,8 +51,12 @@ describe.skipIf(!root)('serve --user', () => {
       writeFileSync(join(dir, 'zones', 'u.test.yaml'), zone('192.0.2.2'));
       const from = s.lines.length;
       s.child.kill('SIGHUP');
+      const before = readFileSync(join(dir, 'state', 'serials.json'), 'utf8');
       await s.waitFor((l) => l.msg === 'reloaded', from);
       expect((await dig(s.port(), ['www.u.test', 'A'])).answer).toEqual(['www.u.test. 3600 IN A 192.0.2.2']);
+      // The new content's serial was written by the user into the state it owns.
+      expect(readFileSync(join(dir, 'state', 'serials.json'), 'utf8')).not.toBe(before);
+      expect(s.lines.filter((l) => /not writable/.test(l.msg))).toEqual([]);
     } finally {
       s.child.kill('SIGTERM');
       expect(await s.exited).toBe(0);

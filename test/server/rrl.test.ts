@@ -45,6 +45,15 @@ describe('the buckets', () => {
     expect(run('198.51.100.9', answer('a.example.test.'), 5)).toEqual(Array(5).fill('ok'));
   });
 
+  it('a clock at 0, or one that steps back, neither refills nor empties a bucket (and a table of any size works)', () => {
+    const rrl = new ResponseRateLimiter({ rate: 2, slip: 0, exempt: [], buckets: 1000 });
+    expect(Array.from({ length: 3 }, () => rrl.decide('192.0.2.1', answer('a.test.'), 0))).toEqual(['ok', 'ok', 'dropped']);
+    // A step back: still empty, not below.
+    expect(rrl.decide('192.0.2.1', answer('a.test.'), -60_000)).toBe('dropped');
+    // Half a second after the last real time: one token back, as if the step had not happened.
+    expect(Array.from({ length: 2 }, () => rrl.decide('192.0.2.1', answer('a.test.'), 500))).toEqual(['ok', 'dropped']);
+  });
+
   it('the class of a reply from its header', () => {
     const h = (flags: number, an: number, ns: number) => { const b = Buffer.alloc(12); b.writeUInt16BE(flags, 2); b.writeUInt16BE(an, 6); b.writeUInt16BE(ns, 8); return b; };
     expect(classify(h(0x8400, 1, 0))).toBe('answer');

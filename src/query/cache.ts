@@ -10,7 +10,7 @@ import type { Catalog } from '../zone/zone.js';
 const MAX_ENTRIES = 8192;
 
 export class ResponseCache {
-  private readonly map = new Map<string, Buffer>();
+  private readonly map = new Map<string, { bytes: Buffer; rrlName?: string }>();
   private snapshot: Catalog | undefined;
 
   /** The question name's wire length at offset 12 when it is plain labels (no pointer), else 0. */
@@ -35,21 +35,22 @@ export class ResponseCache {
     return k;
   }
 
-  get(catalog: Catalog, key: string, raw: Buffer, nameLen: number): Buffer | undefined {
+  /** A copy of the reply kept for `key`, patched for this query, and the name rate limiting counts it under. */
+  get(catalog: Catalog, key: string, raw: Buffer, nameLen: number): { bytes: Buffer; rrlName?: string } | undefined {
     if (catalog !== this.snapshot) { this.map.clear(); this.snapshot = catalog; return undefined; }
     const hit = this.map.get(key);
     if (!hit) return undefined;
-    const out = Buffer.from(hit);
+    const out = Buffer.from(hit.bytes);
     out[0] = raw[0]!; out[1] = raw[1]!;                        // ID
     out[2] = (out[2]! & ~0x01) | (raw[2]! & 0x01);             // RD copied (RFC 1035 §4.1.1)
     out[3] = (out[3]! & ~0x10) | (raw[3]! & 0x10);             // CD copied (RFC 4035 §3.1.6)
     raw.copy(out, 12, 12, 12 + nameLen);                       // the question in the client's case
-    return out;
+    return { bytes: out, ...(hit.rrlName ? { rrlName: hit.rrlName } : {}) };
   }
 
-  set(catalog: Catalog, key: string, reply: Buffer): void {
+  set(catalog: Catalog, key: string, reply: Buffer, rrlName?: string): void {
     if (catalog !== this.snapshot) { this.map.clear(); this.snapshot = catalog; }
     if (this.map.size >= MAX_ENTRIES) this.map.clear();
-    this.map.set(key, reply);
+    this.map.set(key, { bytes: reply, ...(rrlName ? { rrlName } : {}) });
   }
 }

@@ -102,6 +102,8 @@ export interface Reply {
   why?: string;
   /** Signed with the key the request's verified TSIG named (RFC 8945 §5.3). */
   signed?: true;
+  /** The name rate limiting counts this reply under, when not the question's: the wildcard that answered. */
+  rrlName?: string;
 }
 
 /**
@@ -164,11 +166,11 @@ export class Responder {
       const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}|${transport === 'tcp' && q.edns?.keepalive ? 'k' : ''}`) : '';
       if (key) {
         const hit = this.cache.get(catalog, key, raw!, nameLen);
-        if (hit) return { bytes: hit, rcode: hit[3]! & 0xf, outcome: 'cached' };
+        if (hit) return { bytes: hit.bytes, rcode: hit.bytes[3]! & 0xf, outcome: 'cached', ...(hit.rrlName ? { rrlName: hit.rrlName } : {}) };
       }
       try {
         const reply = this.answer(q, catalog, transport);
-        if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes));
+        if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes), reply.rrlName);
         return reply;
       } catch (err) {
         return this.failed(err, q, catalog, transport);
@@ -347,7 +349,9 @@ export class Responder {
     // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
     const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
-    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind);
+    const reply = this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind);
+    // Rate limiting counts a wildcard's answers by its owner, as NSD does: random names under it are one bucket.
+    return out.wildcard ? { ...reply, rrlName: nameKey(out.wildcard) } : reply;
   }
 
   private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {

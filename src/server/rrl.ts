@@ -4,7 +4,8 @@
  * goes to the victim; RRL bounds the replies a client network gets for
  * one kind of answer. Token buckets per client network (/24 IPv4, /56
  * IPv6) and response class:
- * - an answer, by its name and type;
+ * - an answer, by its name and type (a wildcard's answers by the wildcard's
+ *   owner, which the responder names on the reply);
  * - NODATA, by its name;
  * - NXDOMAIN and referrals, by their zone (a flood of random names under a
  *   zone is one bucket);

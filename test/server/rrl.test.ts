@@ -64,6 +64,33 @@ describe('the buckets', () => {
   });
 });
 
+describe('random names under a wildcard', () => {
+  it('count as the wildcard, not each name (as NSD keys them): a flood of them is limited', async () => {
+    const zone = "zone: wild.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  '*.lab': {type: A, value: 192.0.2.99}\n";
+    const w = await startWithYaml({ 'wild.test.yaml': zone }, { rrl: { rate: 20, slip: 0, exempt: [] } });
+    try {
+      const sock = createSocket('udp4');
+      let full = 0;
+      sock.on('message', (m) => { if (m.readUInt16BE(6) === 1) full++; });
+      await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', () => ok()));
+      // Each name asked twice: the second answer comes from the response cache, and counts the same.
+      for (let i = 0; i < 300; i++) {
+        const q = encodeQuery(i, parseName(`r${i % 150}.lab.wild.test.`), 1, 1);
+        sock.send(q, w.port, '127.0.0.1');
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      sock.close();
+      // About one second's worth (20), not 300.
+      expect(full).toBeGreaterThanOrEqual(20);
+      expect(full).toBeLessThan(80);
+      expect(w.server.rrlCounts().get('answer dropped')).toBe(300 - full);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe('a flood from one client', () => {
   const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
   let s: Running;

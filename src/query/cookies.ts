@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { siphash24 } from '../wire/siphash.js';
 import { ipv6ToBytes } from '../wire/rdata.js';
+import { unmapped } from '../wire/address.js';
 
 /** RFC 9018 §4.3: a server cookie is good for an hour, and may come from five minutes ahead. */
 const VALID_PAST_S = 3600;
@@ -67,8 +68,7 @@ export class ServerCookies {
 /** The client's address in network order (an IPv4 client seen as ::ffff:a.b.c.d is its four octets). */
 function addressOctets(peer: string | undefined): Buffer {
   if (!peer) return Buffer.alloc(0);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
-  const a = mapped ? mapped[1]! : peer;
+  const a = unmapped(peer);
   const f = isIP(a);
   if (f === 4) return Buffer.from(a.split('.').map(Number));
   if (f === 6) return ipv6ToBytes(a);

@@ -91,7 +91,10 @@ export class FrameReader {
     // reads into 64 KiB), which is most of what a connection that waits would hold.
     const rest = Buffer.from(this.buf.subarray(this.head + at, this.tail));
     this.tail = this.head + at;
-    if (this.head === this.tail) this.clear(); else this.buf = Buffer.from(this.buf.subarray(this.head, this.tail)), this.head = 0, this.tail = this.buf.length;
+    if (this.head === this.tail) { this.clear(); return { rest, messages: n }; }
+    this.buf = Buffer.from(this.buf.subarray(this.head, this.tail));
+    this.head = 0;
+    this.tail = this.buf.length;
     return { rest, messages: n };
   }
 

@@ -39,6 +39,12 @@ export function parseCidr(text: string): Cidr | { error: string } {
   return { family: f, address: m[1]!, prefix, text: m[2] === undefined ? m[1]! : `${m[1]}/${prefix}` };
 }
 
+/** An IPv4 client seen on a dual-stack socket as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2) as its IPv4 address; others as they are. */
+export function unmapped(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1]! : address;
+}
+
 /** A list of ranges, to ask whether a client address is in one. */
 export class AddressList {
   private readonly list = new BlockList();
@@ -47,8 +53,7 @@ export class AddressList {
   }
 
   has(peer: string): boolean {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
-    const addr = mapped ? mapped[1]! : peer;
+    const addr = unmapped(peer);
     const f = isIP(addr);
     if (f === 0) return false;
     return this.list.check(addr, f === 4 ? 'ipv4' : 'ipv6');
@@ -62,8 +67,7 @@ export class AddressList {
  * response rate limiting: /24 and /56, as NSD and Knot count them).
  */
 export function networkKey(address: string, v4: number, v6: number): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const addr = mapped ? mapped[1]! : address;
+  const addr = unmapped(address);
   const f = isIP(addr);
   if (f === 4) {
     if (v4 === 32) return addr;

@@ -6,12 +6,12 @@
  * (§5.4), a malformed COOKIE is FORMERR (§5.2.2), and a client that sends a
  * valid server cookie back is not rate limited.
  */
-import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siphash24 } from '../../src/wire/siphash.js';
 import { ServerCookies } from '../../src/query/cookies.js';
 import { dig } from '../helpers/dig.js';
 import { startWithYaml, type Running } from '../helpers/server.js';
+import { answered, udpExchange as exchange, udpFlood } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
 
@@ -49,16 +49,6 @@ describe('SipHash-2-4 and the server cookie', () => {
     expect(cookies.valid(client, ahead, '2001:db8::1')).toBe(false);
   });
 });
-
-/** One UDP exchange of raw octets from a socket bound to 127.0.0.1. */
-function exchange(port: number, msg: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    const timer = setTimeout(() => { s.close(); reject(new Error('no reply')); }, 2000);
-    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m); });
-    s.send(msg, port, '127.0.0.1');
-  });
-}
 
 /** A query with an OPT carrying a COOKIE option of `data`; `question` false leaves QDCOUNT 0. */
 function withCookie(data: Buffer, question = true): Buffer {
@@ -112,17 +102,7 @@ describe('cookies over real sockets', () => {
   it('a client that sends a valid server cookie back is not rate limited; without it, it is', async () => {
     const client = Buffer.from('b1b2b3b4b5b6b7b8', 'hex');
     const first = cookieOf(await exchange(s.port, withCookie(client)))!;
-    const flood = async (cookie: Buffer) => {
-      const sock = createSocket('udp4');
-      let full = 0;
-      sock.on('message', (m) => { if (m.readUInt16BE(6) === 1) full++; });
-      await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', () => ok()));
-      const msg = withCookie(cookie);
-      for (let i = 0; i < 200; i++) { sock.send(msg, s.port, '127.0.0.1'); if (i % 50 === 49) await new Promise((r) => setImmediate(r)); }
-      await new Promise((r) => setTimeout(r, 300));
-      sock.close();
-      return full;
-    };
+    const flood = async (cookie: Buffer) => { const msg = withCookie(cookie); return answered(await udpFlood(s.port, 200, () => msg)); };
     // The full cookie (client and our server cookie): every answer sent.
     expect(await flood(first)).toBe(200);
     // The client cookie alone (a spoofer has no server cookie for the victim's address): limited to about

@@ -3,24 +3,17 @@
  * DNS Errors (RFC 8914) that say why a query is refused or not supported,
  * as dig shows them.
  */
-import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { startWithYaml, type Running } from '../helpers/server.js';
+import { udpExchange } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
 
 const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
 
-/** One UDP exchange of raw octets; the reply's header rcode (the low four bits of octet 3). */
-function rcodeOf(port: number, msg: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    const timer = setTimeout(() => { s.close(); reject(new Error('no reply')); }, 2000);
-    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m[3]! & 0xf); });
-    s.send(msg, port, '127.0.0.1');
-  });
-}
+/** The header rcode (the low four bits of octet 3) of the reply to raw octets over UDP. */
+const rcodeOf = async (port: number, msg: Buffer): Promise<number> => (await udpExchange(port, msg))[3]! & 0xf;
 
 /** An OPT record (root owner, UDP size 1232, no options). */
 const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);

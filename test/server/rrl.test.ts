@@ -5,11 +5,11 @@
  * for part of the rest, while a client of another network is answered in
  * full (dig, a client we did not write).
  */
-import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, ResponseRateLimiter, type RrlResponse } from '../../src/server/rrl.js';
 import { dig } from '../helpers/dig.js';
 import { startWithYaml, type Running } from '../helpers/server.js';
+import { answered, udpFlood } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
 
@@ -69,18 +69,8 @@ describe('random names under a wildcard', () => {
     const zone = "zone: wild.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  '*.lab': {type: A, value: 192.0.2.99}\n";
     const w = await startWithYaml({ 'wild.test.yaml': zone }, { rrl: { rate: 20, slip: 0, exempt: [] } });
     try {
-      const sock = createSocket('udp4');
-      let full = 0;
-      sock.on('message', (m) => { if (m.readUInt16BE(6) === 1) full++; });
-      await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', () => ok()));
       // Each name asked twice: the second answer comes from the response cache, and counts the same.
-      for (let i = 0; i < 300; i++) {
-        const q = encodeQuery(i, parseName(`r${i % 150}.lab.wild.test.`), 1, 1);
-        sock.send(q, w.port, '127.0.0.1');
-        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-      }
-      await new Promise((r) => setTimeout(r, 300));
-      sock.close();
+      const full = answered(await udpFlood(w.port, 300, (i) => encodeQuery(i, parseName(`r${i % 150}.lab.wild.test.`), 1, 1)));
       // About one second's worth (20), not 300.
       expect(full).toBeGreaterThanOrEqual(20);
       expect(full).toBeLessThan(80);
@@ -98,23 +88,17 @@ describe('a flood from one client', () => {
   afterAll(async () => { await s.stop(); });
 
   it('gets a second of answers and empty TC replies for some of the rest; a client of another network is answered', async () => {
-    const sock = createSocket('udp4');
-    const replies: Buffer[] = [];
-    sock.on('message', (m) => replies.push(m));
-    await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', () => ok()));
     const q = encodeQuery(0x4242, parseName('www.example.test.'), 1, 1);
     const N = 1000;
-    for (let i = 0; i < N; i++) {
-      sock.send(q, s.port, '127.0.0.1');
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
-    }
-    // During the flood's bucket being empty, another network (127.0.1.0/24 is loopback too) is answered.
-    const other = await dig(s.port, ['-b', '127.0.1.1', 'www.example.test', 'A']);
-    expect([other.status, other.answer]).toEqual(['NOERROR', ['www.example.test. 3600 IN A 192.0.2.10']]);
-    // TCP is not limited (it cannot be spoofed): the flooding client itself is answered there.
-    for (let i = 0; i < 3; i++) expect((await dig(s.port, ['+tcp', 'www.example.test', 'A'])).status).toBe('NOERROR');
-    await new Promise((r) => setTimeout(r, 300));
-    sock.close();
+    const replies = await udpFlood(s.port, N, () => q, {
+      during: async () => {
+        // While the flood's bucket is empty, another network (127.0.1.0/24 is loopback too) is answered.
+        const other = await dig(s.port, ['-b', '127.0.1.1', 'www.example.test', 'A']);
+        expect([other.status, other.answer]).toEqual(['NOERROR', ['www.example.test. 3600 IN A 192.0.2.10']]);
+        // TCP is not limited (it cannot be spoofed): the flooding client itself is answered there.
+        for (let i = 0; i < 3; i++) expect((await dig(s.port, ['+tcp', 'www.example.test', 'A'])).status).toBe('NOERROR');
+      },
+    });
     const full = replies.filter((m) => m.readUInt16BE(6) === 1);
     const slipped = replies.filter((m) => (m[2]! & 0x02) !== 0);
     // A second's worth (50) at once, plus what refilled while the flood lasted; far fewer than sent.

@@ -1,7 +1,11 @@
 /**
  * `npm run bench`: dnsperf against mailns and NSD serving the same zone, in
  * the same run, each server pinned to core 0 and dnsperf to core 1. Prints
- * queries per second and the mailns/NSD ratio for UDP and TCP.
+ * queries per second and the mailns/NSD ratio for UDP and TCP, for two
+ * mixes: the names a mail domain is asked for (repeated), and 100,000
+ * distinct random names (the shape of a random-subdomain flood: NXDOMAIN,
+ * wildcard answers and misses), then how the random mix fares beside the
+ * repeated one for each server.
  *
  *   BENCH_SECONDS=10 BENCH_CLIENTS=4 npm run bench
  */
@@ -13,20 +17,11 @@ import { loadZones } from '../src/server/load.js';
 import { exportZone } from '../src/zone/export.js';
 import { nameToText } from '../src/util/name.js';
 import { findFreePort, findTool, startNsd } from '../test/helpers/nsd.js';
+import { randomQueries, repeatedQueries } from './mixes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 const ZONES = process.env.BENCH_ZONES ?? 'zones';
-
-function queries(): string {
-  // A mix a mail domain sees: addresses, MX, TXT (SPF, DKIM), misses, wildcard, CNAME.
-  return [
-    'example.com A', 'example.com MX', 'example.com TXT', 'mail.example.com A', 'mail.example.com AAAA',
-    'www.example.com A', 'rsa2026._domainkey.example.com TXT', 'nope.example.com A', '_domainkey.example.com TXT',
-    'x.lab.example.com A', 'webmail.example.com A', '_submissions._tcp.example.com SRV', 'example.com SOA',
-    'host.sub.example.com A', 'example.com NS',
-  ].join('\n') + '\n';
-}
 
 function dnsperf(port: number, file: string, tcp: boolean, seconds = SECONDS): { qps: number; lost: number; latencyMs: number; raw: string } {
   const args = ['-c', '1', 'dnsperf', '-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-c', String(CLIENTS), '-q', '200', ...(tcp ? ['-m', 'tcp'] : [])];
@@ -56,23 +51,31 @@ async function main(): Promise<void> {
   }
   if (cpus().length < 2) console.error('warning: fewer than 2 cores; server and dnsperf will share one');
   const dir = mkdtempSync(join(tmpdir(), 'mailns-bench-'));
-  const qfile = join(dir, 'queries.txt');
-  writeFileSync(qfile, queries());
+  const mixes = [{ name: 'repeated', file: join(dir, 'repeated.txt') }, { name: 'random', file: join(dir, 'random.txt') }];
+  writeFileSync(mixes[0]!.file, repeatedQueries());
+  writeFileSync(mixes[1]!.file, randomQueries());
   const loaded = loadZones([ZONES]);
   const nsd = await startNsd(loaded.zones.map((z) => ({ name: nameToText(z.zone.origin), text: exportZone(z.zone) })), { wrap: ['taskset', '-c', '0'] });
   const port = await findFreePort();
   const mailns = await startMailns(port);
-  const rows: string[] = [];
+  const qps = new Map<string, number>();
   try {
     for (const tcp of [false, true]) {
       const proto = tcp ? 'TCP' : 'UDP';
-      // Warm-up: let V8 compile the hot path before the measured run.
-      dnsperf(port, qfile, tcp, 3);
-      const ours = dnsperf(port, qfile, tcp);
-      if (!(ours.qps > 0)) console.error(ours.raw);
-      const theirs = dnsperf(nsd.port, qfile, tcp);
-      rows.push(`${proto}  mailns ${ours.qps.toFixed(0).padStart(8)} qps (lost ${ours.lost}, avg ${ours.latencyMs.toFixed(3)} ms)   NSD ${theirs.qps.toFixed(0).padStart(8)} qps (lost ${theirs.lost}, avg ${theirs.latencyMs.toFixed(3)} ms)   ratio ${(ours.qps / theirs.qps).toFixed(3)}`);
-      console.log(rows[rows.length - 1]);
+      for (const mix of mixes) {
+        // Warm-up: let V8 compile the hot path before the measured run.
+        dnsperf(port, mix.file, tcp, 3);
+        const ours = dnsperf(port, mix.file, tcp);
+        if (!(ours.qps > 0)) console.error(ours.raw);
+        const theirs = dnsperf(nsd.port, mix.file, tcp);
+        qps.set(`mailns ${proto} ${mix.name}`, ours.qps);
+        qps.set(`NSD ${proto} ${mix.name}`, theirs.qps);
+        console.log(`${proto} ${mix.name.padEnd(8)}  mailns ${ours.qps.toFixed(0).padStart(8)} qps (lost ${ours.lost}, avg ${ours.latencyMs.toFixed(3)} ms)   NSD ${theirs.qps.toFixed(0).padStart(8)} qps (lost ${theirs.lost}, avg ${theirs.latencyMs.toFixed(3)} ms)   mailns/NSD ${(ours.qps / theirs.qps).toFixed(3)}`);
+      }
+    }
+    for (const proto of ['UDP', 'TCP']) {
+      const ratio = (server: string) => (qps.get(`${server} ${proto} random`)! / qps.get(`${server} ${proto} repeated`)!).toFixed(3);
+      console.log(`${proto} random/repeated  mailns ${ratio('mailns')}   NSD ${ratio('NSD')}`);
     }
   } finally {
     mailns.kill('SIGTERM');

@@ -4,14 +4,46 @@
  * reply built once is copied for the next identical question, with the ID,
  * RD/CD and the question's letter case patched in (answer owners point at
  * the question, so they follow). Cleared whole when the snapshot changes.
+ *
+ * It has to pay for itself under a flood of names asked once each (a
+ * random-subdomain attack), where every reply kept is a copy made for
+ * nothing and garbage later. So a question is looked up by a hash of its
+ * octets, with no string made; a reply is kept only when the same question
+ * missed recently (the second ask, a filter of one hash per slot), and
+ * then in a fixed table (two ways per set, the older replaced), so nothing
+ * is ever cleared in bulk and memory is bounded by the table, not traffic.
  */
 import type { Catalog } from '../zone/zone.js';
 
-const MAX_ENTRIES = 8192;
+/** Sets of two ways each: 8,192 replies at most. */
+const SETS = 4096;
+/** Replies longer than this are not kept, so the table holds at most 32 MiB (2 × SETS × 4 KiB). */
+export const MAX_CACHED_REPLY = 4096;
+
+interface Entry {
+  hash: number;
+  shape: number;
+  /** The question's octets from offset 12, name lower-cased (RFC 4343), then QTYPE and QCLASS. */
+  question: Buffer;
+  bytes: Buffer;
+  rrlName: string | undefined;
+}
+
+/** ASCII lower case of one octet (RFC 4343 §3). */
+function fold(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
 
 export class ResponseCache {
-  private readonly map = new Map<string, { bytes: Buffer; rrlName?: string }>();
+  private readonly ways: (Entry | undefined)[] = new Array<Entry | undefined>(SETS * 2);
+  /** Per set: the way to replace next (the one not used last). */
+  private readonly older = new Uint8Array(SETS);
+  /** Per slot of the filter: the hash of the last question that missed there. */
+  private readonly missed = new Int32Array(SETS * 4);
   private snapshot: Catalog | undefined;
+  /** The hash of the last probe, and whether what it missed may be kept. */
+  private hash = 0;
+  private admit = false;
 
   /** The question name's wire length at offset 12 when it is plain labels (no pointer), else 0. */
   static plainNameLength(raw: Buffer): number {
@@ -25,32 +57,75 @@ export class ResponseCache {
     return 0;
   }
 
-  /** Key from the raw question bytes (ASCII lower-cased, RFC 4343) and what else shapes the reply. */
-  static key(raw: Buffer, nameLen: number, qtype: number, qclass: number, shape: string): string {
-    let k = shape + '|' + qtype + '|' + qclass + '|';
-    for (let i = 12; i < 12 + nameLen; i++) {
-      const c = raw[i]!;
-      k += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  /** FNV-1a over the question (name folded, QTYPE, QCLASS) and the reply's shape. */
+  private static hashOf(raw: Buffer, end: number, shape: number): number {
+    let h = 0x811c9dc5 ^ shape;
+    for (let i = 12; i < end; i++) h = Math.imul(h ^ fold(raw[i]!), 0x01000193);
+    return (h ^ (h >>> 16)) | 0;
+  }
+
+  private static same(e: Entry, hash: number, shape: number, raw: Buffer, end: number): boolean {
+    if (e.hash !== hash || e.shape !== shape || e.question.length !== end - 12) return false;
+    const q = e.question;
+    for (let i = 12; i < end; i++) if (q[i - 12] !== fold(raw[i]!)) return false;
+    return true;
+  }
+
+  private sync(catalog: Catalog): void {
+    if (catalog === this.snapshot) return;
+    this.ways.fill(undefined);
+    this.missed.fill(0);
+    this.snapshot = catalog;
+  }
+
+  /**
+   * A copy of the reply kept for this question (its name `nameLen` octets
+   * at offset 12, then QTYPE and QCLASS) and `shape`, patched for this
+   * query, and the name rate limiting counts it under; or undefined, and
+   * the next `keep` may store the reply made for it.
+   */
+  get(catalog: Catalog, raw: Buffer, nameLen: number, shape: number): { bytes: Buffer; rrlName: string | undefined } | undefined {
+    this.sync(catalog);
+    const end = 12 + nameLen + 4;
+    const hash = ResponseCache.hashOf(raw, end, shape);
+    const set = hash & (SETS - 1);
+    for (let w = 0; w < 2; w++) {
+      const e = this.ways[set * 2 + w];
+      if (!e || !ResponseCache.same(e, hash, shape, raw, end)) continue;
+      this.older[set] = 1 - w;
+      this.admit = false;
+      const out = Buffer.from(e.bytes);
+      out[0] = raw[0]!; out[1] = raw[1]!;                        // ID
+      out[2] = (out[2]! & ~0x01) | (raw[2]! & 0x01);             // RD copied (RFC 1035 §4.1.1)
+      out[3] = (out[3]! & ~0x10) | (raw[3]! & 0x10);             // CD copied (RFC 4035 §3.1.6)
+      raw.copy(out, 12, 12, 12 + nameLen);                       // the question in the client's case
+      return { bytes: out, rrlName: e.rrlName };
     }
-    return k;
+    // Kept on the second miss: a name asked once (a random-subdomain flood) costs no copy.
+    const f = (hash >>> 12) & (SETS * 4 - 1);
+    this.admit = this.missed[f] === hash;
+    this.missed[f] = hash;
+    this.hash = hash;
+    return undefined;
   }
 
-  /** A copy of the reply kept for `key`, patched for this query, and the name rate limiting counts it under. */
-  get(catalog: Catalog, key: string, raw: Buffer, nameLen: number): { bytes: Buffer; rrlName?: string } | undefined {
-    if (catalog !== this.snapshot) { this.map.clear(); this.snapshot = catalog; return undefined; }
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    const out = Buffer.from(hit.bytes);
-    out[0] = raw[0]!; out[1] = raw[1]!;                        // ID
-    out[2] = (out[2]! & ~0x01) | (raw[2]! & 0x01);             // RD copied (RFC 1035 §4.1.1)
-    out[3] = (out[3]! & ~0x10) | (raw[3]! & 0x10);             // CD copied (RFC 4035 §3.1.6)
-    raw.copy(out, 12, 12, 12 + nameLen);                       // the question in the client's case
-    return { bytes: out, ...(hit.rrlName ? { rrlName: hit.rrlName } : {}) };
+  /** Keeps `reply` for the question `get` just missed, if it missed it before and the reply is not too long. */
+  keep(raw: Buffer, nameLen: number, shape: number, reply: Buffer, rrlName?: string): void {
+    if (!this.admit || reply.length > MAX_CACHED_REPLY) return;
+    this.admit = false;
+    const end = 12 + nameLen + 4;
+    const question = Buffer.allocUnsafe(end - 12);
+    for (let i = 12; i < end; i++) question[i - 12] = fold(raw[i]!);
+    const set = this.hash & (SETS - 1);
+    const w = this.older[set]!;
+    this.ways[set * 2 + w] = { hash: this.hash, shape, question, bytes: Buffer.from(reply), rrlName };
+    this.older[set] = 1 - w;
   }
 
-  set(catalog: Catalog, key: string, reply: Buffer, rrlName?: string): void {
-    if (catalog !== this.snapshot) { this.map.clear(); this.snapshot = catalog; }
-    if (this.map.size >= MAX_ENTRIES) this.map.clear();
-    this.map.set(key, { bytes: reply, ...(rrlName ? { rrlName } : {}) });
+  /** Replies kept (for tests and metrics). */
+  get size(): number {
+    let n = 0;
+    for (const e of this.ways) if (e) n++;
+    return n;
   }
 }

@@ -163,14 +163,15 @@ export class Responder {
       // Only plain IN questions are cached (CHAOS answers can change with options, errors are cheap), and
       // none with a cookie (each reply has its own).
       const nameLen = raw && q.qclass === CLASS.IN && !this.cookie ? ResponseCache.plainNameLength(raw) : 0;
-      const key = nameLen ? ResponseCache.key(raw!, nameLen, q.qtype, q.qclass, `${transport}|${this.limit(q.edns, transport)}|${q.edns ? (q.edns.do ? 2 : 1) : 0}|${q.edns?.version ?? 0}|${transport === 'tcp' && q.edns?.keepalive ? 'k' : ''}`) : '';
-      if (key) {
-        const hit = this.cache.get(catalog, key, raw!, nameLen);
+      // What else shapes the reply: the size it must fit, the transport, EDNS and DO, and keepalive over TCP.
+      const shape = nameLen ? this.limit(q.edns, transport) | (transport === 'tcp' ? 1 << 16 : 0) | ((q.edns ? (q.edns.do ? 2 : 1) : 0) << 17) | (transport === 'tcp' && q.edns?.keepalive ? 1 << 19 : 0) : 0;
+      if (nameLen) {
+        const hit = this.cache.get(catalog, raw!, nameLen, shape);
         if (hit) return { bytes: hit.bytes, rcode: hit.bytes[3]! & 0xf, outcome: 'cached', ...(hit.rrlName ? { rrlName: hit.rrlName } : {}) };
       }
       try {
         const reply = this.answer(q, catalog, transport);
-        if (key && reply.rcode !== RCODE.SERVFAIL) this.cache.set(catalog, key, Buffer.from(reply.bytes), reply.rrlName);
+        if (nameLen && reply.rcode !== RCODE.SERVFAIL) this.cache.keep(raw!, nameLen, shape, reply.bytes, reply.rrlName);
         return reply;
       } catch (err) {
         return this.failed(err, q, catalog, transport);

@@ -2,25 +2,47 @@
  * Message encoder with name compression (RFC 1035 §4.1.4). Writes into one
  * reusable buffer; a write past `limit` throws Overflow so the caller can roll
  * back to a mark and set TC (RFC 2181 §9) instead of sending a partial RRset.
+ *
+ * The compression table holds every name suffix written so far (at an
+ * offset a pointer can reach) as one entry: its first label and the entry of
+ * the rest of the name. It is found by hashing (parent entry, label) into an
+ * open-addressed table, and labels are compared case-insensitively in place
+ * (RFC 4343 §3), so writing a name makes no string and no object, and costs
+ * the same for the tenth name of a message as for the first.
  */
 import type { Name } from '../util/name.js';
-import { lowerLabel } from '../util/name.js';
 import type { Rdata } from './rdata.js';
 
 export class Overflow extends Error {}
 const OVERFLOW = new Overflow('message limit reached');
 
+/** RFC 1035 §4.1.4: a pointer holds a 14-bit offset. */
 const MAX_POINTER = 0x3fff;
+/** Suffixes a message can have at offsets a pointer reaches (each label takes two octets or more). */
+const MAX_ENTRIES = (MAX_POINTER + 1) >> 1;
+/** Open-addressed slots: a power of two, at least twice the entries, so probes stay short. */
+const SLOTS = MAX_ENTRIES * 2;
+const MASK = SLOTS - 1;
 
 export interface Mark { o: number; names: number }
+
+/** ASCII lower case of one octet (RFC 4343 §3: only A-Z fold). */
+function fold(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
 
 export class MessageWriter {
   readonly buf: Buffer;
   o = 0;
   limit: number;
-  /** Compression targets: key of a lower-cased name suffix → its offset. */
-  private readonly names = new Map<string, number>();
-  private readonly order: string[] = [];
+  /** Entry e: the suffix at offsets[e], whose first label is labels[e] and whose rest is entry parents[e] (-1: the root). */
+  private readonly offsets = new Int32Array(MAX_ENTRIES);
+  private readonly parents = new Int32Array(MAX_ENTRIES);
+  private readonly slotOf = new Int32Array(MAX_ENTRIES);
+  private readonly labels: string[] = new Array<string>(MAX_ENTRIES).fill('');
+  /** Slot → entry + 1 (0: empty). */
+  private readonly table = new Int32Array(SLOTS);
+  private count = 0;
 
   constructor(buf: Buffer, limit = buf.length) {
     this.buf = buf;
@@ -30,8 +52,8 @@ export class MessageWriter {
   reset(limit: number): void {
     this.o = 0;
     this.limit = Math.min(limit, this.buf.length);
-    this.names.clear();
-    this.order.length = 0;
+    for (let e = 0; e < this.count; e++) this.table[this.slotOf[e]!] = 0;
+    this.count = 0;
   }
 
   private room(n: number): void {
@@ -39,46 +61,72 @@ export class MessageWriter {
   }
 
   u8(v: number): void { this.room(1); this.buf[this.o++] = v; }
-  u16(v: number): void { this.room(2); this.buf.writeUInt16BE(v, this.o); this.o += 2; }
-  u32(v: number): void { this.room(4); this.buf.writeUInt32BE(v >>> 0, this.o); this.o += 4; }
+  u16(v: number): void { this.room(2); const b = this.buf, o = this.o; b[o] = v >>> 8; b[o + 1] = v; this.o = o + 2; }
+  u32(v: number): void { this.room(4); const b = this.buf, o = this.o; b[o] = v >>> 24; b[o + 1] = v >>> 16; b[o + 2] = v >>> 8; b[o + 3] = v; this.o = o + 4; }
   bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.o); this.o += b.length; }
 
-  /** Writes a name, reusing an earlier suffix when `compress` allows it. */
+  /** The slot where (parent, label) is, or the empty slot where it would go. */
+  private slot(parent: number, label: string): number {
+    let h = (parent + 2) * 0x9e3779b1;
+    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ fold(label.charCodeAt(i)), 0x01000193);
+    h ^= h >>> 15;
+    for (let s = h & MASK; ; s = (s + 1) & MASK) {
+      const e = this.table[s]! - 1;
+      if (e < 0 || (this.parents[e] === parent && sameLabel(this.labels[e]!, label))) return s;
+    }
+  }
+
+  /** Writes a name, ending in a pointer to the longest suffix written before when `compress` allows it. */
   name(name: Name, compress = true): void {
-    const n = name.length;
-    const keys: string[] = new Array(n);
-    let k = '';
-    for (let i = n - 1; i >= 0; i--) {
-      const l = name[i]!;
-      k = String.fromCharCode(l.length) + lowerLabel(l) + k;
-      keys[i] = k;
+    // The longest suffix already in the table: labels [i+1, n) are entry `found`.
+    let found = -1;
+    let i = name.length - 1;
+    for (; i >= 0; i--) {
+      const e = this.table[this.slot(found, name[i]!)]! - 1;
+      if (e < 0) break;
+      found = e;
     }
-    for (let i = 0; i < n; i++) {
-      if (compress) {
-        const ptr = this.names.get(keys[i]!);
-        if (ptr !== undefined) { this.u16(0xc000 | ptr); return; }
-      }
-      if (this.o <= MAX_POINTER && !this.names.has(keys[i]!)) {
-        this.names.set(keys[i]!, this.o);
-        this.order.push(keys[i]!);
-      }
-      const l = name[i]!;
-      this.room(l.length + 1);
-      this.buf[this.o++] = l.length;
-      this.buf.write(l, this.o, 'latin1');
-      this.o += l.length;
+    const pointer = compress && found >= 0;
+    // Labels [0, i] are new (all of them without compression), then the pointer or the root.
+    const last = pointer ? i : name.length - 1;
+    let size = pointer ? 2 : 1;
+    for (let k = 0; k <= last; k++) size += name[k]!.length + 1;
+    this.room(size);
+    // Enter the new suffixes, rightmost first (each is the parent of the one to its left), where a pointer reaches them.
+    let offset = this.o + size - (pointer ? 2 : 1);
+    let parent = found;
+    for (let k = last; k >= 0; k--) {
+      offset -= name[k]!.length + 1;
+      if (k > i) continue; // written again without compression, already entered
+      if (offset > MAX_POINTER) { parent = -2; continue; }
+      if (parent === -2) break;
+      const s = this.slot(parent, name[k]!);
+      const e = this.count++;
+      this.offsets[e] = offset; this.parents[e] = parent; this.labels[e] = name[k]!; this.slotOf[e] = s;
+      this.table[s] = e + 1;
+      parent = e;
     }
-    this.u8(0);
+    const b = this.buf;
+    let o = this.o;
+    for (let k = 0; k <= last; k++) {
+      const l = name[k]!;
+      b[o++] = l.length;
+      for (let c = 0; c < l.length; c++) b[o++] = l.charCodeAt(c);
+    }
+    if (pointer) { const p = 0xc000 | this.offsets[found]!; b[o++] = p >>> 8; b[o++] = p & 0xff; } else b[o++] = 0;
+    this.o = o;
   }
 
   /** One resource record (RFC 1035 §4.1.3). */
   rr(owner: Name, type: number, klass: number, ttl: number, rdata: Rdata, compressRdata: boolean): void {
     this.name(owner);
-    this.u16(type);
-    this.u16(klass);
-    this.u32(ttl);
-    const lenAt = this.o;
-    this.u16(0);
+    this.room(10);
+    const b = this.buf;
+    let o = this.o;
+    b[o] = type >>> 8; b[o + 1] = type; b[o + 2] = klass >>> 8; b[o + 3] = klass;
+    b[o + 4] = ttl >>> 24; b[o + 5] = ttl >>> 16; b[o + 6] = ttl >>> 8; b[o + 7] = ttl;
+    const lenAt = o + 8;
+    this.o = o + 10;
     if (compressRdata) {
       for (const p of rdata.parts) {
         if (Buffer.isBuffer(p)) this.bytes(p);
@@ -87,18 +135,28 @@ export class MessageWriter {
     } else {
       this.bytes(rdata.wire);
     }
-    this.buf.writeUInt16BE(this.o - lenAt - 2, lenAt);
+    o = this.o - lenAt - 2;
+    b[lenAt] = o >>> 8; b[lenAt + 1] = o;
   }
 
-  mark(): Mark { return { o: this.o, names: this.order.length }; }
+  mark(): Mark { return { o: this.o, names: this.count }; }
 
+  /** Back to `m`: the octets and the table entries after it go (the newest first, so probe chains stay whole). */
   rollback(m: Mark): void {
     this.o = m.o;
-    while (this.order.length > m.names) this.names.delete(this.order.pop()!);
+    while (this.count > m.names) this.table[this.slotOf[--this.count]!] = 0;
   }
 
   /** A copy of what was written: the shared buffer is reused by the next message. */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.o));
   }
+}
+
+/** Labels equal as DNS compares them: ASCII case folded (RFC 4343 §3), every other octet exact. */
+function sameLabel(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) if (fold(a.charCodeAt(i)) !== fold(b.charCodeAt(i))) return false;
+  return true;
 }

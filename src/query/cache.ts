@@ -13,6 +13,7 @@
  * then in a fixed table (two ways per set, the older replaced), so nothing
  * is ever cleared in bulk and memory is bounded by the table, not traffic.
  */
+import type { Name } from '../util/name.js';
 import type { Catalog } from '../zone/zone.js';
 
 /** Sets of two ways each: 8,192 replies at most. */
@@ -26,7 +27,7 @@ interface Entry {
   /** The question's octets from offset 12, name lower-cased (RFC 4343), then QTYPE and QCLASS. */
   question: Buffer;
   bytes: Buffer;
-  rrlName: string | undefined;
+  rrlName: Name | undefined;
 }
 
 /** ASCII lower case of one octet (RFC 4343 §3). */
@@ -84,7 +85,7 @@ export class ResponseCache {
    * query, and the name rate limiting counts it under; or undefined, and
    * the next `keep` may store the reply made for it.
    */
-  get(catalog: Catalog, raw: Buffer, nameLen: number, shape: number): { bytes: Buffer; rrlName: string | undefined } | undefined {
+  get(catalog: Catalog, raw: Buffer, nameLen: number, shape: number): { bytes: Buffer; rrlName: Name | undefined } | undefined {
     this.sync(catalog);
     const end = 12 + nameLen + 4;
     const hash = ResponseCache.hashOf(raw, end, shape);
@@ -110,7 +111,7 @@ export class ResponseCache {
   }
 
   /** Keeps `reply` for the question `get` just missed, if it missed it before and the reply is not too long. */
-  keep(raw: Buffer, nameLen: number, shape: number, reply: Buffer, rrlName?: string): void {
+  keep(raw: Buffer, nameLen: number, shape: number, reply: Buffer, rrlName?: Name): void {
     if (!this.admit || reply.length > MAX_CACHED_REPLY) return;
     this.admit = false;
     const end = 12 + nameLen + 4;

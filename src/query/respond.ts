@@ -3,7 +3,7 @@
  * (RFC 6891), zone selection, the lookup, and truncation to the client's
  * size at RRset boundaries (RFC 2181 §9).
  */
-import { lowerName } from '../util/name.js';
+import { lowerName, type Name } from '../util/name.js';
 import { CLASS, EDNS_OPTION, FLAG, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
@@ -103,7 +103,7 @@ export interface Reply {
   /** Signed with the key the request's verified TSIG named (RFC 8945 §5.3). */
   signed?: true;
   /** The name rate limiting counts this reply under, when not the question's: the wildcard that answered. */
-  rrlName?: string;
+  rrlName?: Name;
 }
 
 /**
@@ -167,7 +167,7 @@ export class Responder {
       const shape = nameLen ? this.limit(q.edns, transport) | (transport === 'tcp' ? 1 << 16 : 0) | ((q.edns ? (q.edns.do ? 2 : 1) : 0) << 17) | (transport === 'tcp' && q.edns?.keepalive ? 1 << 19 : 0) : 0;
       if (nameLen) {
         const hit = this.cache.get(catalog, raw!, nameLen, shape);
-        if (hit) return { bytes: hit.bytes, rcode: hit.bytes[3]! & 0xf, outcome: 'cached', ...(hit.rrlName ? { rrlName: hit.rrlName } : {}) };
+        if (hit) return { bytes: hit.bytes, rcode: hit.bytes[3]! & 0xf, outcome: 'cached', rrlName: hit.rrlName };
       }
       try {
         const reply = this.answer(q, catalog, transport);
@@ -352,7 +352,8 @@ export class Responder {
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
     const reply = this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind);
     // Rate limiting counts a wildcard's answers by its owner, as NSD does: random names under it are one bucket.
-    return out.wildcard ? { ...reply, rrlName: nameKey(out.wildcard) } : reply;
+    reply.rrlName = out.wildcard;
+    return reply;
   }
 
   private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {

@@ -110,7 +110,7 @@ export class DnsServer {
     const klass = classify(reply.bytes);
     // NXDOMAIN and referrals count by zone: a flood of random names under one zone is one bucket.
     const zone = q && (klass === 'nxdomain' || klass === 'referral') ? this.catalog.findZone(lowerName(q.qname)) : undefined;
-    const name = zone ? nameKey(zone.origin) : reply.rrlName ?? (q && klass !== 'error' ? nameKey(q.qname) : '');
+    const name = zone ? nameKey(zone.origin) : reply.rrlName ? nameKey(reply.rrlName) : q && klass !== 'error' ? nameKey(q.qname) : '';
     const action = this.rrl!.decide(peer, { klass, name, qtype: q?.qtype ?? 0 }, performance.now(),
       (network, r) => this.log.info({ network, class: r.klass, name: r.name || undefined }, 'rate limiting responses'));
     this.metrics?.rateLimited(klass, action);

@@ -184,5 +184,7 @@ export function decodeQuery(b: Buffer): Decoded {
   if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
   if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
-  return { kind: 'query', query: { id, flags, opcode, edns, ...question, ...(tsig ? { tsig } : {}), ...(clientSoa && question.qtype === TYPE.IXFR ? { clientSoa } : {}) } };
+  // One object of one shape for every query (spreads made a new one field by field).
+  const query: DecodedQuery = { id, flags, opcode, edns, qname: question.qname, qtype: question.qtype, qclass: question.qclass, tsig, clientSoa: question.qtype === TYPE.IXFR ? clientSoa : undefined };
+  return { kind: 'query', query };
 }

@@ -39,6 +39,9 @@ export class MessageWriter {
   private readonly offsets = new Int32Array(MAX_ENTRIES);
   private readonly parents = new Int32Array(MAX_ENTRIES);
   private readonly slotOf = new Int32Array(MAX_ENTRIES);
+  private readonly hashes = new Int32Array(MAX_ENTRIES);
+  /** The hashes of the labels of the name being written. */
+  private readonly labelHashes = new Int32Array(128);
   private readonly labels: string[] = new Array<string>(MAX_ENTRIES).fill('');
   /** Slot → entry + 1 (0: empty). */
   private readonly table = new Int32Array(SLOTS);
@@ -65,27 +68,30 @@ export class MessageWriter {
   u32(v: number): void { this.room(4); const b = this.buf, o = this.o; b[o] = v >>> 24; b[o + 1] = v >>> 16; b[o + 2] = v >>> 8; b[o + 3] = v; this.o = o + 4; }
   bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.o); this.o += b.length; }
 
-  /** The slot where (parent, label) is, or the empty slot where it would go. */
-  private slot(parent: number, label: string): number {
-    let h = (parent + 2) * 0x9e3779b1;
-    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ fold(label.charCodeAt(i)), 0x01000193);
-    h ^= h >>> 15;
-    for (let s = h & MASK; ; s = (s + 1) & MASK) {
+  /** The slot where (parent, label) is, or the empty slot where it would go; `h` is the label's hash (labelHash). */
+  private slot(parent: number, label: string, h: number): number {
+    let x = Math.imul(h ^ (parent + 2), 0x9e3779b1);
+    x ^= x >>> 15;
+    for (let s = x & MASK; ; s = (s + 1) & MASK) {
       const e = this.table[s]! - 1;
-      if (e < 0 || (this.parents[e] === parent && sameLabel(this.labels[e]!, label))) return s;
+      if (e < 0 || (this.parents[e] === parent && this.hashes[e] === h && sameLabel(this.labels[e]!, label))) return s;
     }
   }
 
   /** Writes a name, ending in a pointer to the longest suffix written before when `compress` allows it. */
   name(name: Name, compress = true): void {
+    const hashes = this.labelHashes;
     // The longest suffix already in the table: labels [i+1, n) are entry `found`.
     let found = -1;
     let i = name.length - 1;
     for (; i >= 0; i--) {
-      const e = this.table[this.slot(found, name[i]!)]! - 1;
+      const h = labelHash(name[i]!);
+      hashes[i] = h;
+      const e = this.table[this.slot(found, name[i]!, h)]! - 1;
       if (e < 0) break;
       found = e;
     }
+    for (let k = i - 1; k >= 0; k--) hashes[k] = labelHash(name[k]!);
     const pointer = compress && found >= 0;
     // Labels [0, i] are new (all of them without compression), then the pointer or the root.
     const last = pointer ? i : name.length - 1;
@@ -100,9 +106,9 @@ export class MessageWriter {
       if (k > i) continue; // written again without compression, already entered
       if (offset > MAX_POINTER) { parent = -2; continue; }
       if (parent === -2) break;
-      const s = this.slot(parent, name[k]!);
+      const s = this.slot(parent, name[k]!, hashes[k]!);
       const e = this.count++;
-      this.offsets[e] = offset; this.parents[e] = parent; this.labels[e] = name[k]!; this.slotOf[e] = s;
+      this.offsets[e] = offset; this.parents[e] = parent; this.labels[e] = name[k]!; this.hashes[e] = hashes[k]!; this.slotOf[e] = s;
       this.table[s] = e + 1;
       parent = e;
     }
@@ -149,8 +155,17 @@ export class MessageWriter {
 
   /** A copy of what was written: the shared buffer is reused by the next message. */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.o));
+    const out = Buffer.allocUnsafe(this.o);
+    this.buf.copy(out, 0, 0, this.o);
+    return out;
   }
+}
+
+/** FNV-1a over a label's octets, ASCII case folded. */
+function labelHash(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ fold(label.charCodeAt(i)), 0x01000193);
+  return h;
 }
 
 /** Labels equal as DNS compares them: ASCII case folded (RFC 4343 §3), every other octet exact. */

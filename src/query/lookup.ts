@@ -4,7 +4,7 @@
  * at the closest encloser (RFC 4592 §3.3.1), follow CNAMEs inside the zone,
  * and end in one named outcome.
  */
-import { type Name, isSubdomain, lowerName } from '../util/name.js';
+import { type Name, isSubdomain, lowered } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import { rdataTarget } from '../wire/rdata.js';
 import type { RRset } from '../wire/rrset.js';
@@ -122,7 +122,7 @@ export function lookup(zone: Zone, qname: Name, lname: Name, qtype: number): Out
     // Targets outside this zone are left to the resolver (RFC 1034 §4.3.2 3a).
     if (!target || !isSubdomain(target, zone.origin) || step === MAX_CHAIN) return out;
     owner = target;
-    name = lowerName(target);
+    name = lowered(target);
   }
   out.kind = 'nodata';
   out.authority = soa();
@@ -149,7 +149,7 @@ function addTargets(zone: Zone, rrsets: RRset[], into: Placed[], cut?: Name): vo
     for (const rd of rs.rdatas) {
       const t = rdataTarget(rs.type, rd);
       if (!t || !isSubdomain(t, zone.origin)) continue;
-      const node = referral ? zone.node(lowerName(t)) : zone.authoritativeNode(lowerName(t));
+      const node = referral ? zone.node(lowered(t)) : zone.authoritativeNode(lowered(t));
       if (!node || seen.has(node)) continue;
       seen.add(node);
       for (const type of [TYPE.A, TYPE.AAAA]) {

@@ -6,7 +6,7 @@
  * ours (RFC 1034 §5.3.3, step 3 of the resolver algorithm). The lint asks
  * its questions here, so what it certifies is what resolvers are told.
  */
-import { type Name, lowerName, nameKey } from '../util/name.js';
+import { type Name, lowered, nameKey } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import type { RRset } from '../wire/rrset.js';
 import type { Catalog, Zone } from '../zone/zone.js';
@@ -67,7 +67,7 @@ const MAX_RESTARTS = 8;
  * `written` is the query name as the client spelled it (echoed in the answer).
  */
 export function resolve(catalog: Catalog, name: Name, qtype: number, written: Name = name): Resolution {
-  const qname = lowerName(name);
+  const qname = lowered(name);
   const res: Resolution = { kind: 'refused', qname, qtype, name: qname, steps: [], cnames: [] };
   let seen: Set<string> | undefined;
   let lname: Name = qname;
@@ -87,7 +87,7 @@ export function resolve(catalog: Catalog, name: Name, qtype: number, written: Na
       if (p.rrset.type !== TYPE.CNAME || qtype === TYPE.CNAME || qtype === TYPE.ANY) continue;
       res.cnames.push(p.rrset);
       const t = cnameTarget(p.rrset);
-      if (t) res.name = lowerName(t);
+      if (t) res.name = lowered(t);
     }
     const chained = !!last && last.type === TYPE.CNAME && qtype !== TYPE.CNAME && qtype !== TYPE.ANY;
     if (out.kind === 'nxdomain' || out.kind === 'nodata') return res;

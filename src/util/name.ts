@@ -31,6 +31,12 @@ export function lowerName(name: Name): string[] {
   return name.map(lowerLabel);
 }
 
+/** `name` itself when it is lower case already (most are), else a lower-cased copy: for reading, never for changing. */
+export function lowered(name: Name): Name {
+  for (const l of name) if (lowerLabel(l) !== l) return lowerName(name);
+  return name;
+}
+
 /** Octets the name takes on the wire, root label included. */
 export function wireLength(name: Name): number {
   let n = 1;

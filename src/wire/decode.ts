@@ -106,6 +106,39 @@ export function skipRR(b: Buffer, o: number): { type: number; klass: number; ttl
   return { type, klass, ttl, rdStart, rdEnd, owner: n.labels };
 }
 
+/** The error outcome: what could be read, and why (no closure over the decoder's variables: they stay in registers). */
+function failed(id: number, flags: number, rcode: number, question: Question | undefined, edns: Edns | undefined, tsig: TsigRecord | undefined, reason: string): Decoded {
+  return { kind: 'error', id, flags, rcode, question, edns, ...(tsig ? { tsig } : {}), reason };
+}
+
+/** An OPT record's fields and options (RFC 6891 §6.1.2), or why it is malformed. */
+function readOpt(b: Buffer, start: number, end: number, klass: number, ttl: number): Edns | string {
+  let keepalive = false;
+  let cookie: { client: Buffer; server?: Buffer } | undefined;
+  for (let p = start; p < end;) {
+    if (p + 4 > end) return 'EDNS option header runs past RDATA';
+    const code = (b[p]! << 8) | b[p + 1]!, len = (b[p + 2]! << 8) | b[p + 3]!;
+    if (p + 4 + len > end) return 'EDNS option runs past RDATA';
+    if (code === EDNS_OPTION.TCP_KEEPALIVE) keepalive = true;
+    if (code === EDNS_OPTION.COOKIE && !cookie) {
+      // RFC 7873 §5.2.2: a client cookie of 8 octets, and a server cookie of 8 to 32 after it, or FORMERR.
+      if (len !== 8 && (len < 16 || len > 40)) return `COOKIE option of ${len} octets`;
+      const data = Buffer.from(b.subarray(p + 4, p + 4 + len));
+      cookie = len > 8 ? { client: data.subarray(0, 8), server: data.subarray(8) } : { client: data.subarray(0, 8) };
+    }
+    p += 4 + len;
+  }
+  // One shape for every EDNS (absent options are undefined, not missing).
+  return {
+    // RFC 6891 §6.2.5: values below 512 are treated as 512.
+    udpSize: Math.max(klass, 512),
+    version: (ttl >>> 16) & 0xff,
+    do: (ttl & 0x8000) !== 0,
+    keepalive: keepalive ? true : undefined,
+    cookie,
+  };
+}
+
 export function decodeQuery(b: Buffer): Decoded {
   if (b.length < HEADER_OCTETS) return { kind: 'drop', reason: 'shorter than a header' };
   const id = b.readUInt16BE(0);
@@ -117,7 +150,7 @@ export function decodeQuery(b: Buffer): Decoded {
   let edns: Edns | undefined;
   let tsig: TsigRecord | undefined;
   let clientSoa: DecodedQuery['clientSoa'];
-  const fail = (rcode: number, reason: string): Decoded => ({ kind: 'error', id, flags, rcode, question, edns, ...(tsig ? { tsig } : {}), reason });
+  let why: string | undefined;
   try {
     let o = HEADER_OCTETS;
     if (qd >= 1) {
@@ -146,44 +179,21 @@ export function decodeQuery(b: Buffer): Decoded {
       }
       o = rr.rdEnd;
       if (rr.type !== TYPE.OPT) continue;
-      // RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
-      const badOpt = (why: string) => { edns ??= { udpSize: 512, version: 0, do: false }; return new Malformed(why); };
-      // RFC 6891 §6.1.1: one OPT at most, owned by the root.
-      if (edns) throw badOpt('more than one OPT record');
-      if (rr.owner.length !== 0) throw badOpt('OPT owner is not the root');
-      let keepalive = false;
-      let cookie: { client: Buffer; server?: Buffer } | undefined;
-      for (let p = rr.rdStart; p < rr.rdEnd;) {
-        if (p + 4 > rr.rdEnd) throw badOpt('EDNS option header runs past RDATA');
-        const code = b.readUInt16BE(p), len = b.readUInt16BE(p + 2);
-        if (p + 4 + len > rr.rdEnd) throw badOpt('EDNS option runs past RDATA');
-        if (code === EDNS_OPTION.TCP_KEEPALIVE) keepalive = true;
-        if (code === EDNS_OPTION.COOKIE && !cookie) {
-          // RFC 7873 §5.2.2: a client cookie of 8 octets, and a server cookie of 8 to 32 after it, or FORMERR.
-          if (len !== 8 && (len < 16 || len > 40)) throw badOpt(`COOKIE option of ${len} octets`);
-          const data = Buffer.from(b.subarray(p + 4, p + 4 + len));
-          cookie = { client: data.subarray(0, 8), ...(len > 8 ? { server: data.subarray(8) } : {}) };
-        }
-        p += 4 + len;
-      }
-      edns = {
-        // RFC 6891 §6.2.5: values below 512 are treated as 512.
-        udpSize: Math.max(rr.klass, 512),
-        version: (rr.ttl >>> 16) & 0xff,
-        do: (rr.ttl & 0x8000) !== 0,
-        ...(keepalive ? { keepalive: true as const } : {}),
-        ...(cookie ? { cookie } : {}),
-      };
+      // RFC 6891 §6.1.1: one OPT at most, owned by the root; RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
+      const opt = edns ? 'more than one OPT record' : rr.owner.length !== 0 ? 'OPT owner is not the root' : readOpt(b, rr.rdStart, rr.rdEnd, rr.klass, rr.ttl);
+      if (typeof opt === 'string') { why = opt; edns ??= { udpSize: 512, version: 0, do: false }; break; }
+      edns = opt;
     }
   } catch (e) {
-    return fail(RCODE.FORMERR, (e as Error).message);
+    why = (e as Error).message;
   }
-  if (opcode !== OPCODE.QUERY) return fail(RCODE.NOTIMP, `opcode ${opcode} not implemented`);
+  if (why !== undefined) return failed(id, flags, RCODE.FORMERR, question, edns, tsig, why);
+  if (opcode !== OPCODE.QUERY) return failed(id, flags, RCODE.NOTIMP, question, edns, tsig, `opcode ${opcode} not implemented`);
   // RFC 7873 §5.4: no question and a client cookie asks for a server cookie: NOERROR, with one.
-  if (qd === 0 && an === 0 && edns?.cookie) return fail(RCODE.NOERROR, 'a query for a server cookie (RFC 7873 §5.4)');
-  if (qd !== 1 || !question) return fail(RCODE.FORMERR, `QDCOUNT is ${qd}, expected 1`);
+  if (qd === 0 && an === 0 && edns?.cookie) return failed(id, flags, RCODE.NOERROR, question, edns, tsig, 'a query for a server cookie (RFC 7873 §5.4)');
+  if (qd !== 1 || !question) return failed(id, flags, RCODE.FORMERR, question, edns, tsig, `QDCOUNT is ${qd}, expected 1`);
   // A query carries no answers (RFC 1035 §4.1.1 leaves it open; NSD and Knot say FORMERR, so do we).
-  if (an !== 0) return fail(RCODE.FORMERR, `ANCOUNT is ${an} in a query`);
+  if (an !== 0) return failed(id, flags, RCODE.FORMERR, question, edns, tsig, `ANCOUNT is ${an} in a query`);
   // One object of one shape for every query (spreads made a new one field by field).
   const query: DecodedQuery = { id, flags, opcode, edns, qname: question.qname, qtype: question.qtype, qclass: question.qclass, tsig, clientSoa: question.qtype === TYPE.IXFR ? clientSoa : undefined };
   return { kind: 'query', query };

@@ -7,7 +7,10 @@
  * wildcard answers and misses), then how the random mix fares beside the
  * repeated one for each server.
  *
- *   BENCH_SECONDS=10 BENCH_CLIENTS=4 npm run bench
+ * Each figure is the median of BENCH_ROUNDS runs of BENCH_SECONDS, the
+ * servers and mixes taking turns, with the range of the runs beside it.
+ *
+ *   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CLIENTS=4 npm run bench
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,8 @@ import { nameToText } from '../src/util/name.js';
 import { findFreePort, findTool, startNsd } from '../test/helpers/nsd.js';
 import { randomQueries, repeatedQueries } from './mixes.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 const ZONES = process.env.BENCH_ZONES ?? 'zones';
 
@@ -58,23 +62,37 @@ async function main(): Promise<void> {
   const nsd = await startNsd(loaded.zones.map((z) => ({ name: nameToText(z.zone.origin), text: exportZone(z.zone) })), { wrap: ['taskset', '-c', '0'] });
   const port = await findFreePort();
   const mailns = await startMailns(port);
-  const qps = new Map<string, number>();
+  // This machine's speed drifts within minutes, so each figure is the median of ROUNDS runs, and the
+  // runs it is compared with (the other mix, the other server) are interleaved with it, round by round.
+  const runs = new Map<string, ReturnType<typeof dnsperf>[]>();
+  const median = (key: string) => { const q = runs.get(key)!.map((r) => r.qps).sort((x, y) => x - y); return q[q.length >> 1]!; };
   try {
     for (const tcp of [false, true]) {
       const proto = tcp ? 'TCP' : 'UDP';
+      // Warm-up: let V8 compile the hot paths before the measured runs.
+      for (const mix of mixes) dnsperf(port, mix.file, tcp, 3);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const mix of mixes) {
+          for (const [server, p] of [['mailns', port], ['NSD', nsd.port]] as const) {
+            const r = dnsperf(p, mix.file, tcp);
+            if (!(r.qps > 0)) console.error(r.raw);
+            const key = `${server} ${proto} ${mix.name}`;
+            runs.set(key, [...(runs.get(key) ?? []), r]);
+          }
+        }
+      }
       for (const mix of mixes) {
-        // Warm-up: let V8 compile the hot path before the measured run.
-        dnsperf(port, mix.file, tcp, 3);
-        const ours = dnsperf(port, mix.file, tcp);
-        if (!(ours.qps > 0)) console.error(ours.raw);
-        const theirs = dnsperf(nsd.port, mix.file, tcp);
-        qps.set(`mailns ${proto} ${mix.name}`, ours.qps);
-        qps.set(`NSD ${proto} ${mix.name}`, theirs.qps);
-        console.log(`${proto} ${mix.name.padEnd(8)}  mailns ${ours.qps.toFixed(0).padStart(8)} qps (lost ${ours.lost}, avg ${ours.latencyMs.toFixed(3)} ms)   NSD ${theirs.qps.toFixed(0).padStart(8)} qps (lost ${theirs.lost}, avg ${theirs.latencyMs.toFixed(3)} ms)   mailns/NSD ${(ours.qps / theirs.qps).toFixed(3)}`);
+        const row = (server: string) => {
+          const rs = runs.get(`${server} ${proto} ${mix.name}`)!;
+          const lost = rs.reduce((n, r) => n + r.lost, 0);
+          const spread = `${Math.min(...rs.map((r) => r.qps)).toFixed(0)}-${Math.max(...rs.map((r) => r.qps)).toFixed(0)}`;
+          return `${median(`${server} ${proto} ${mix.name}`).toFixed(0).padStart(7)} qps (${spread}, lost ${lost})`;
+        };
+        console.log(`${proto} ${mix.name.padEnd(8)}  mailns ${row('mailns')}   NSD ${row('NSD')}   mailns/NSD ${(median(`mailns ${proto} ${mix.name}`) / median(`NSD ${proto} ${mix.name}`)).toFixed(3)}`);
       }
     }
     for (const proto of ['UDP', 'TCP']) {
-      const ratio = (server: string) => (qps.get(`${server} ${proto} random`)! / qps.get(`${server} ${proto} repeated`)!).toFixed(3);
+      const ratio = (server: string) => (median(`${server} ${proto} random`) / median(`${server} ${proto} repeated`)).toFixed(3);
       console.log(`${proto} random/repeated  mailns ${ratio('mailns')}   NSD ${ratio('NSD')}`);
     }
   } finally {
@@ -82,7 +100,7 @@ async function main(): Promise<void> {
     await nsd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\ndnsperf -l ${SECONDS} -c ${CLIENTS} -q 200, servers on core 0, dnsperf on core 1, ${loaded.zones.length} zone(s) from ${ZONES}`);
+  console.log(`\ndnsperf -l ${SECONDS} -c ${CLIENTS} -q 200, median of ${ROUNDS} runs, servers on core 0, dnsperf on core 1, ${loaded.zones.length} zone(s) from ${ZONES}`);
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });

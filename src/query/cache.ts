@@ -36,7 +36,7 @@ function fold(c: number): number {
 }
 
 export class ResponseCache {
-  private readonly ways: (Entry | undefined)[] = new Array<Entry | undefined>(SETS * 2);
+  private readonly ways: (Entry | undefined)[] = new Array<Entry | undefined>(SETS * 2).fill(undefined);
   /** Per set: the way to replace next (the one not used last). */
   private readonly older = new Uint8Array(SETS);
   /** Per slot of the filter: the hash of the last question that missed there. */

@@ -46,6 +46,14 @@ export class MessageWriter {
   /** Slot → entry + 1 (0: empty). */
   private readonly table = new Int32Array(SLOTS);
   private count = 0;
+  /**
+   * The last names written, by identity (the same array: an RRset's owner
+   * for each of its records, the question name as the answers' owner), and
+   * the entry of each: written again, they are a pointer with no lookup.
+   */
+  private readonly recentNames: (Name | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly recentEntries = new Int32Array(4);
+  private recentNext = 0;
 
   constructor(buf: Buffer, limit = buf.length) {
     this.buf = buf;
@@ -57,6 +65,7 @@ export class MessageWriter {
     this.limit = Math.min(limit, this.buf.length);
     for (let e = 0; e < this.count; e++) this.table[this.slotOf[e]!] = 0;
     this.count = 0;
+    this.recentNames.fill(undefined);
   }
 
   private room(n: number): void {
@@ -80,6 +89,15 @@ export class MessageWriter {
 
   /** Writes a name, ending in a pointer to the longest suffix written before when `compress` allows it. */
   name(name: Name, compress = true): void {
+    if (compress && name.length > 0) {
+      for (let r = 0; r < 4; r++) {
+        if (this.recentNames[r] !== name) continue;
+        this.room(2);
+        const p = 0xc000 | this.offsets[this.recentEntries[r]!]!;
+        this.buf[this.o++] = p >>> 8; this.buf[this.o++] = p & 0xff;
+        return;
+      }
+    }
     const hashes = this.labelHashes;
     // The longest suffix already in the table: labels [i+1, n) are entry `found`.
     let found = -1;
@@ -121,6 +139,13 @@ export class MessageWriter {
     }
     if (pointer) { const p = 0xc000 | this.offsets[found]!; b[o++] = p >>> 8; b[o++] = p & 0xff; } else b[o++] = 0;
     this.o = o;
+    // `parent` is now the entry of the whole name (made for its first label, or the one it pointed at), if it has one:
+    // what compression would find for this name next time, so the shortcut writes what the lookup would.
+    if (compress && parent >= 0) {
+      this.recentNames[this.recentNext] = name;
+      this.recentEntries[this.recentNext] = parent;
+      this.recentNext = (this.recentNext + 1) & 3;
+    }
   }
 
   /** One resource record (RFC 1035 §4.1.3). */
@@ -151,6 +176,7 @@ export class MessageWriter {
   rollback(m: Mark): void {
     this.o = m.o;
     while (this.count > m.names) this.table[this.slotOf[--this.count]!] = 0;
+    for (let r = 0; r < 4; r++) if (this.recentEntries[r]! >= m.names) this.recentNames[r] = undefined;
   }
 
   /** A copy of what was written: the shared buffer is reused by the next message. */

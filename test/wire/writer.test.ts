@@ -13,9 +13,11 @@ import { MessageWriter } from '../../src/wire/writer.js';
 
 const label = fc.constantFrom('a', 'A', 'mail', 'MAIL', 'Mail', 'example', 'com', 'COM', 'x\u00c0', 'x\u00e0', '_tcp', 'b.c');
 const name = fc.array(label, { minLength: 0, maxLength: 5 });
-type Op = { kind: 'name'; name: string[]; compress: boolean } | { kind: 'mark' } | { kind: 'rollback' };
+type Op = { kind: 'name'; name: string[]; compress: boolean } | { kind: 'again'; back: number; compress: boolean } | { kind: 'mark' } | { kind: 'rollback' };
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('name' as const), name, compress: fc.boolean() }) },
+  // The very array of an earlier name written again (as an RRset's owner is, record after record).
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('again' as const), back: fc.nat(6), compress: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'mark' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'rollback' as const }) },
 );
@@ -35,7 +37,14 @@ describe('MessageWriter name compression', () => {
       let model = new Map<string, Suffix>();
       let kept: { at: number; reads: string[] }[] = [];
       const marks: { mark: ReturnType<MessageWriter['mark']>; model: Map<string, Suffix>; kept: typeof kept }[] = [];
-      for (const o of ops) {
+      const written: string[][] = [];
+      for (const op of ops) {
+        let o = op;
+        if (o.kind === 'again') {
+          const earlier = written[written.length - 1 - (o.back % Math.max(1, written.length))];
+          if (!earlier) continue;
+          o = { kind: 'name', name: earlier, compress: o.compress };
+        }
         if (o.kind === 'mark') { marks.push({ mark: w.mark(), model: new Map(model), kept: [...kept] }); continue; }
         if (o.kind === 'rollback') {
           const m = marks.pop();
@@ -60,6 +69,7 @@ describe('MessageWriter name compression', () => {
           size += o.name[i]!.length + 1;
         }
         w.name(o.name, o.compress);
+        written.push(o.name);
         expect(w.o - at).toBe(size);
         kept.push({ at, reads });
       }

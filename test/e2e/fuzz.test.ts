@@ -1,9 +1,13 @@
 /**
  * Fuzzing the query path: 20,000 random and mutated packets through the
- * decoder and the responder in-process (both transports), then 10,000 over
- * real UDP and TCP sockets to a server running in a child process, with a
- * valid query every 500 packets and a check at the end that the process is
- * still up. Deterministic: the seed is printed, FUZZ_SEED=<n> reproduces a run.
+ * decoder and the responder in-process (both transports, through the
+ * response cache), then 10,000 over real UDP and TCP sockets to a server
+ * running in a child process, with a valid query every 500 packets and a
+ * check at the end that the process is still up. Every reply is judged by
+ * dnspython (test/helpers/fuzzjudge.py) from its own reading of the query,
+ * and checked again by the parser in test/helpers/fuzz.ts. Deterministic:
+ * the seed is printed, FUZZ_SEED=<n> reproduces a run. `npm run fuzz` is
+ * the long run (a million packets).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -13,8 +17,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeQuery, type Decoded } from '../../src/wire/decode.js';
+import { nameToText } from '../../src/util/name.js';
 import { Responder } from '../../src/query/respond.js';
 import { startServer, type Running } from '../helpers/server.js';
+import { FuzzJudge, verdictReport } from '../helpers/fuzz-judge.js';
+import { requireDnspython } from '../helpers/dnspy.js';
 import {
   TEMPLATES, C, Generator, R, Rng, T, checkExpect, checkReply, corpus, udpLimit, encodeQuery, expectsReply, frame, framesOf, freePort, fuzzSeed, hex,
   parseMessage, randomChunks, tcpQuery, tcpSession, udpQuery, type QueryInfo, type Sample,
@@ -28,6 +35,9 @@ const BLOCK = 500;
 const SOCKET_DEADLINE_MS = 40_000;
 /** The zones in zones/: IN answers (not REFUSED) are only possible below these. */
 const CHECK = { zones: [['example', 'com']] };
+const havePy = requireDnspython();
+/** The zones in zones/, as the judge takes them. */
+const zoneOrigins = ['example.com.', 'example.org.', '2.0.192.in-addr.arpa.', '64/26.100.51.198.in-addr.arpa.', '4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.'];
 
 console.log(`fuzz seed: ${SEED} (0x${SEED.toString(16)}); rerun with FUZZ_SEED=${SEED}`);
 
@@ -59,7 +69,8 @@ describe(`fuzz: decoder and responder in-process (seed ${SEED})`, () => {
   beforeAll(async () => { srv = await startServer(['zones']); });
   afterAll(async () => srv?.stop());
 
-  it(`${UNIT_COUNT} random and mutated packets: no exception, every reply well-formed and within size`, () => {
+  it(`${UNIT_COUNT} random and mutated packets: no exception, every reply well-formed, within size and as dnspython reads the query`, async () => {
+    expect(havePy, 'dnspython under /usr/bin/python3 (python3-dnspython): the judge').toBe(true);
     const rng = new Rng(SEED);
     const gen = new Generator(rng);
     const responder = new Responder({ chaos: { version: 'mailns test', identity: 'test-host' } });
@@ -73,6 +84,8 @@ describe(`fuzz: decoder and responder in-process (seed ${SEED})`, () => {
     let truncated = 0;
     const t0 = performance.now();
 
+    const judge = new FuzzJudge(srv.loaded.zones.map((z) => nameToText(z.zone.origin)));
+    const exchanges: ['udp' | 'tcp', Buffer, Buffer | null][] = [];
     const fixed = corpus();
     for (let i = 0; i < fixed.length + UNIT_COUNT; i++) {
       const s = i < fixed.length ? fixed[i]! : gen.next();
@@ -92,11 +105,13 @@ describe(`fuzz: decoder and responder in-process (seed ${SEED})`, () => {
       for (const transport of ['udp', 'tcp'] as const) {
         let reply;
         try {
-          reply = responder.respond(decoded, catalog, transport);
+          // The raw packet too: identical questions are then answered from the response cache, as over a socket.
+          reply = responder.respond(decoded, catalog, transport, s.buf);
         } catch (e) {
           fails.add(`respond(${transport}) threw: ${(e as Error).message}`, s.how, s.buf);
           continue;
         }
+        exchanges.push([transport, s.buf, reply ? reply.bytes : null]);
         if (!reply) {
           if (due) fails.add(`no ${transport} reply to a packet that needs one`, s.how, s.buf);
           continue;
@@ -137,9 +152,13 @@ describe(`fuzz: decoder and responder in-process (seed ${SEED})`, () => {
     console.log(`in-process: ${fixed.length} fixed + ${UNIT_COUNT} random packets in ${ms.toFixed(0)} ms; decoded ${JSON.stringify(kinds)}; rcodes ${JSON.stringify(rcodes)}; `
       + `${truncated} truncated; ${templatesChecked} template answers checked; slowest ${slowest.toFixed(2)} ms, ${retimed.toFixed(2)} ms re-timed (${hex(slowestPkt).slice(0, 80)}...)`);
     if (fails.size) console.log(`FAILURES (seed ${SEED}):\n${fails.report()}`);
+    for (const [transport, q, r] of exchanges) await judge.add(transport, q, r);
+    const verdict = await judge.finish();
+    console.log(`in-process, judged by dnspython: ${verdict.inputs} exchanges, ${JSON.stringify(verdict.counts)}`);
     expect(retimed, `packet ${hex(slowestPkt)} takes over 50 ms: possible hang`).toBeLessThan(50);
     expect(fails.report()).toBe('');
-  }, 30_000);
+    expect(verdictReport(verdict)).toBe('');
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------- over real sockets
@@ -300,7 +319,7 @@ function makeSession(rng: Rng, gen: Generator, budget: number): Session {
   return { kind, samples, chunks, finish: kind === 'reset' || kind === 'reset-mid-frame' ? 'destroy' : 'fin', stream };
 }
 
-async function runSession(port: number, s: Session, fails: Failures): Promise<void> {
+async function runSession(port: number, s: Session, fails: Failures, judge: FuzzJudge): Promise<void> {
   const res = await tcpSession(port, s.chunks, s.finish, 5000, s.readDelayMs);
   if (s.finish === 'destroy') return;
   const label = `tcp ${s.kind} session (${s.chunks.length} writes)`;
@@ -315,6 +334,7 @@ async function runSession(port: number, s: Session, fails: Failures): Promise<vo
     return;
   }
   for (let i = 0; i < due.length; i++) {
+    await judge.add('tcp', due[i]!, res.frames[i]!);
     const info = infoOf(decodeQuery(due[i]!));
     if (!info) { fails.add(`${label}: test decoder drops a frame the server answered`, '', due[i]!); continue; }
     const { problems, parsed } = checkReply(res.frames[i]!, info, 'tcp', CHECK);
@@ -324,13 +344,14 @@ async function runSession(port: number, s: Session, fails: Failures): Promise<vo
   }
 }
 
-async function runUdp(clients: UdpClient[], samples: Sample[], fails: Failures): Promise<void> {
+async function runUdp(clients: UdpClient[], samples: Sample[], fails: Failures, judge: FuzzJudge): Promise<void> {
   let next = 0;
   await Promise.all(clients.map(async (c) => {
     while (next < samples.length) {
       const s = samples[next++]!;
       const due = expectsReply(s.buf);
       const reply = await c.roundtrip(s.buf, due);
+      await judge.add('udp', s.buf, reply);
       if (!due) continue;
       if (!reply) { fails.add('udp: no reply within 2 s', s.how, s.buf); continue; }
       const info = infoOf(decodeQuery(s.buf));
@@ -374,6 +395,7 @@ describe(`fuzz: server child process over UDP and TCP (seed ${SEED})`, () => {
     const rng = new Rng((SEED ^ 0x5a5a5a5a) >>> 0);
     const gen = new Generator(rng);
     const fails = new Failures();
+    const judge = new FuzzJudge(zoneOrigins);
     const health: string[] = [];
     const clients = Array.from({ length: 16 }, () => new UdpClient(child.port));
     await Promise.all(clients.map((c) => c.ready()));
@@ -395,10 +417,10 @@ describe(`fuzz: server child process over UDP and TCP (seed ${SEED})`, () => {
         tcpBudget -= s.samples.length;
         tcp.push(s);
       }
-      await runUdp(clients, udp, fails);
+      await runUdp(clients, udp, fails, judge);
       udpSent += udp.length;
       for (let i = 0; i < tcp.length; i += 8) {
-        await Promise.all(tcp.slice(i, i + 8).map((s) => runSession(child.port, s, fails)));
+        await Promise.all(tcp.slice(i, i + 8).map((s) => runSession(child.port, s, fails, judge)));
       }
       for (const s of tcp) { tcpSent += s.samples.length; sessionKinds[s.kind] = (sessionKinds[s.kind] ?? 0) + 1; }
       sessions += tcp.length;
@@ -433,6 +455,9 @@ describe(`fuzz: server child process over UDP and TCP (seed ${SEED})`, () => {
     if (fails.size) console.log(`FAILURES (seed ${SEED}):\n${fails.report()}`);
     if (child.errors.length) console.log(`server logged errors:\n${child.errors.slice(0, 20).join('\n')}`);
 
+    const verdict = await judge.finish();
+    console.log(`sockets, judged by dnspython: ${verdict.inputs} exchanges, ${JSON.stringify(verdict.counts)}`);
+    expect(verdictReport(verdict)).toBe('');
     expect(health).toEqual([]);
     expect(alive(child), 'the server process is still running').toBe(true);
     expect(child.errors, 'error-level log lines or stderr output from the server').toEqual([]);

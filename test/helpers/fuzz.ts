@@ -326,7 +326,7 @@ export interface QueryInfo {
   flags: number;
   edns?: { udpSize: number; version: number; do: boolean };
   question?: { qname: string[]; qtype: number; qclass: number };
-  /** Set when the decoder reported an error: the rcode the reply must carry. */
+  /** Set when the decoder reported an error (its rcode is not checked here: fuzzjudge.py judges it). */
   errorRcode?: number;
 }
 
@@ -408,9 +408,8 @@ export function checkReply(reply: Buffer, q: QueryInfo, transport: 'udp' | 'tcp'
     want(p.counts[0] === 0, 'reply has a question the query did not carry in a readable form');
   }
   // rcode rules.
-  if (q.errorRcode !== undefined) {
-    want(p.rcode === q.errorRcode, `rcode ${p.rcode}, decoder said ${q.errorRcode}`);
-  } else {
+  // Which error a malformed query gets is judged by dnspython (fuzzjudge.py), not by what our decoder said.
+  if (q.errorRcode === undefined) {
     want(p.rcode !== R.SERVFAIL, 'SERVFAIL: the responder caught an internal exception');
     if (q.edns && q.edns.version > 0) want(p.rcode === R.BADVERS, `EDNS version ${q.edns.version} but rcode ${p.rcode}, not BADVERS`);
   }

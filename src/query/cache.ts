@@ -24,7 +24,7 @@ export const MAX_CACHED_REPLY = 4096;
 interface Entry {
   hash: number;
   shape: number;
-  /** The question's octets from offset 12, name lower-cased (RFC 4343), then QTYPE and QCLASS. */
+  /** The question's octets from offset 12: the name lower-cased (RFC 4343), then QTYPE and QCLASS as sent. */
   question: Buffer;
   bytes: Buffer;
   rrlName: Name | undefined;
@@ -58,17 +58,26 @@ export class ResponseCache {
     return 0;
   }
 
+  /**
+   * The octet of the question at `i` as the key holds it: the name's folded
+   * (RFC 4343), QTYPE and QCLASS as they are (a QTYPE of 0x4d00 is not one
+   * of 0x6d00, though its first octet is an "M").
+   */
+  private static keyOctet(raw: Buffer, i: number, nameEnd: number): number {
+    return i < nameEnd ? fold(raw[i]!) : raw[i]!;
+  }
+
   /** FNV-1a over the question (name folded, QTYPE, QCLASS) and the reply's shape. */
-  private static hashOf(raw: Buffer, end: number, shape: number): number {
+  private static hashOf(raw: Buffer, nameEnd: number, shape: number): number {
     let h = 0x811c9dc5 ^ shape;
-    for (let i = 12; i < end; i++) h = Math.imul(h ^ fold(raw[i]!), 0x01000193);
+    for (let i = 12; i < nameEnd + 4; i++) h = Math.imul(h ^ ResponseCache.keyOctet(raw, i, nameEnd), 0x01000193);
     return (h ^ (h >>> 16)) | 0;
   }
 
-  private static same(e: Entry, hash: number, shape: number, raw: Buffer, end: number): boolean {
-    if (e.hash !== hash || e.shape !== shape || e.question.length !== end - 12) return false;
+  private static same(e: Entry, hash: number, shape: number, raw: Buffer, nameEnd: number): boolean {
+    if (e.hash !== hash || e.shape !== shape || e.question.length !== nameEnd + 4 - 12) return false;
     const q = e.question;
-    for (let i = 12; i < end; i++) if (q[i - 12] !== fold(raw[i]!)) return false;
+    for (let i = 12; i < nameEnd + 4; i++) if (q[i - 12] !== ResponseCache.keyOctet(raw, i, nameEnd)) return false;
     return true;
   }
 
@@ -87,12 +96,12 @@ export class ResponseCache {
    */
   get(catalog: Catalog, raw: Buffer, nameLen: number, shape: number): { bytes: Buffer; rrlName: Name | undefined } | undefined {
     this.sync(catalog);
-    const end = 12 + nameLen + 4;
-    const hash = ResponseCache.hashOf(raw, end, shape);
+    const nameEnd = 12 + nameLen;
+    const hash = ResponseCache.hashOf(raw, nameEnd, shape);
     const set = hash & (SETS - 1);
     for (let w = 0; w < 2; w++) {
       const e = this.ways[set * 2 + w];
-      if (!e || !ResponseCache.same(e, hash, shape, raw, end)) continue;
+      if (!e || !ResponseCache.same(e, hash, shape, raw, nameEnd)) continue;
       this.older[set] = 1 - w;
       this.admit = false;
       const out = Buffer.from(e.bytes);
@@ -114,9 +123,9 @@ export class ResponseCache {
   keep(raw: Buffer, nameLen: number, shape: number, reply: Buffer, rrlName?: Name): void {
     if (!this.admit || reply.length > MAX_CACHED_REPLY) return;
     this.admit = false;
-    const end = 12 + nameLen + 4;
-    const question = Buffer.allocUnsafe(end - 12);
-    for (let i = 12; i < end; i++) question[i - 12] = fold(raw[i]!);
+    const nameEnd = 12 + nameLen;
+    const question = Buffer.allocUnsafe(nameLen + 4);
+    for (let i = 12; i < nameEnd + 4; i++) question[i - 12] = ResponseCache.keyOctet(raw, i, nameEnd);
     const set = this.hash & (SETS - 1);
     const w = this.older[set]!;
     this.ways[set * 2 + w] = { hash: this.hash, shape, question, bytes: Buffer.from(reply), rrlName };

@@ -137,6 +137,17 @@ def raw_question(q):
 
 
 def expectation(q, transport):
+    """expectations(), and where the query holds a pointer into the header, FORMERR too, with or without an OPT
+    (a server that stops at the pointer has not read the OPT)."""
+    exp = expectations(q, transport)
+    if pointer_into_header(q):
+        exp['rcodes'] |= {FORMERR}
+        if exp['edns']:
+            exp['edns'] = None
+    return exp
+
+
+def expectations(q, transport):
     """What the reply must be: acceptable rcodes, whether an OPT is due (None: either), the question, the parsed query."""
     opcode = (q[2] >> 3) & 0xF
     qd, an = struct.unpack('>HH', q[4:8])
@@ -193,10 +204,8 @@ def expectation(q, transport):
         exp['rcodes'] = errors
         return exp
     exp['rcodes'], exp['authoritative'] = answer_rcodes(exp['question'], transport)
-    if exp.get('lenient') or pointer_into_header(q):
+    if exp.get('lenient'):
         exp['rcodes'] |= {FORMERR}
-        if exp['edns']:
-            exp['edns'] = None  # a server that stops at the pointer has not read the OPT
     return exp
 
 

@@ -66,6 +66,16 @@ describe('response cache', () => {
     expect(size()).toBeLessThanOrEqual(8192);
   });
 
+  it('QTYPE and QCLASS are not folded like the name: types 0x4d00 and 0x6d00 are two questions (found by the dnspython fuzz judge)', () => {
+    const fresh = new Responder({ chaos: { version: false, identity: false } });
+    const upper = query(1, 'example.com', 0x4d00);
+    for (let i = 0; i < 3; i++) fresh.respond(decodeQuery(upper), a, 'udp', upper);
+    const lower = query(2, 'example.com', 0x6d00);
+    const reply = fresh.respond(decodeQuery(lower), a, 'udp', lower)!;
+    expect(reply.outcome).not.toBe('cached');
+    expect(reply.bytes.readUInt16BE(12 + 13)).toBe(0x6d00); // the question's type, after example.com (13 octets)
+  });
+
   it('a hot name stays cached beside a flood of names asked once', () => {
     const fresh = new Responder({ chaos: { version: false, identity: false } });
     const hot = query(7, 'www.example.com', 1);

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const loaded = loadZones(['zones']);
   const zones = loaded.zones.map((z) => nameToText(z.zone.origin));
   const server = spawnServe(['zones', '--listen', '127.0.0.1:0', '--rrl-rate', '0', '--log-level', 'info']);
+  // However this run ends, the server it started ends with it.
+  process.once('exit', () => { if (server.child.exitCode === null) server.child.kill('SIGKILL'); });
   await server.waitFor((l) => l.msg === 'started');
   const port = server.port();
   const judge = new FuzzJudge(zones);

@@ -4,6 +4,8 @@
  * size at RRset boundaries (RFC 2181 §9).
  */
 import { lowerName, type Name } from '../util/name.js';
+import { writeNegativeSoa } from './negative.js';
+import { EDE_NOT_AUTHORITATIVE, EDE_NOT_SUPPORTED, EDE_OTHER, EDE_PROHIBITED, ede } from './ede.js';
 import { CLASS, EDNS_OPTION, FLAG, RCODE, TYPE } from '../wire/constants.js';
 import type { Decoded, DecodedQuery, Edns, Question } from '../wire/decode.js';
 import { MessageWriter, Overflow } from '../wire/writer.js';
@@ -67,29 +69,10 @@ export interface TransferStream {
 }
 
 const NO_POLICY: TransferPolicy = { allow: [], keys: [] };
-/** RFC 8914 §4.19: EDE 18, Prohibited. */
-const EDE_PROHIBITED = 18;
-/** RFC 8914 §4.1: EDE 0, Other. */
-const EDE_OTHER = 0;
-/** RFC 8914 §4.21: EDE 20, Not Authoritative (a name in no zone we serve). */
-const EDE_NOT_AUTHORITATIVE = 20;
-/** RFC 8914 §4.22: EDE 21, Not Supported (an opcode we do not implement). */
-const EDE_NOT_SUPPORTED = 21;
-
 export type Transport = 'udp' | 'tcp';
 
 /** The opcode's bits of the header's flags (RFC 1035 §4.1.1). */
 const OPCODE_BITS = 0x7800;
-
-/** An Extended DNS Error option (RFC 8914 §2): INFO-CODE, then EXTRA-TEXT in UTF-8. */
-function ede(code: number, text: string): Buffer {
-  const out = Buffer.alloc(6 + Buffer.byteLength(text));
-  out.writeUInt16BE(EDNS_OPTION.EDE, 0);
-  out.writeUInt16BE(out.length - 4, 2);
-  out.writeUInt16BE(code, 4);
-  out.write(text, 6, 'utf8');
-  return out;
-}
 
 export interface Reply {
   bytes: Buffer;
@@ -114,6 +97,7 @@ export interface Reply {
 export type IxfrOutcome = 'ixfr' | 'ixfr-full' | 'ixfr-current' | 'ixfr-use-tcp';
 
 const { QR: F_QR, AA: F_AA, TC: F_TC, RD: F_RD, CD: F_CD } = FLAG;
+
 
 export class Responder {
   private readonly writer = new MessageWriter(Buffer.allocUnsafe(65535));
@@ -368,7 +352,10 @@ export class Responder {
       const afterQuestion = w.mark();
       try {
         for (const p of answer) counts[0] += this.rrset(p);
-        for (const p of authority) counts[1] += this.rrset(p);
+        for (const p of authority) {
+          const n = answer.length === 0 ? writeNegativeSoa(this.writer, q, p) : -1;
+          counts[1] += n >= 0 ? n : this.rrset(p);
+        }
       } catch (e) {
         if (!(e instanceof Overflow)) throw e;
         // RFC 2181 §9: required data did not fit; send the header and question with TC.

@@ -12,6 +12,7 @@
  */
 import type { Name } from '../util/name.js';
 import type { Rdata } from './rdata.js';
+import type { BelowOwner } from './below-owner.js';
 
 export class Overflow extends Error {}
 const OVERFLOW = new Overflow('message limit reached');
@@ -168,6 +169,17 @@ export class MessageWriter {
     }
     o = this.o - lenAt - 2;
     b[lenAt] = o >>> 8; b[lenAt + 1] = o;
+  }
+
+  /** Records encoded by belowOwner, their owner's labels being at `ownerAt` (in the question); returns how many. */
+  belowOwner(t: BelowOwner, ownerAt: number): number {
+    this.room(t.bytes.length);
+    const b = this.buf, o = this.o;
+    b.set(t.bytes, o);
+    const p = 0xc000 | ownerAt;
+    for (const at of t.pointers) { b[o + at] = p >>> 8; b[o + at + 1] = p & 0xff; }
+    this.o = o + t.bytes.length;
+    return t.count;
   }
 
   mark(): Mark { return { o: this.o, names: this.count }; }

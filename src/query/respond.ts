@@ -309,7 +309,7 @@ export class Responder {
       this.opt(edns, rcode, transport, extra);
       this.setCount(3, 1);
     }
-    return { bytes: w.finish(), rcode, outcome: rcode === RCODE.REFUSED ? 'refused' : undefined };
+    return { bytes: w.finish(), rcode, outcome: rcode === RCODE.REFUSED ? 'refused' : undefined, rrlName: undefined };
   }
 
   private answer(q: DecodedQuery, catalog: Catalog, transport: Transport): Reply {
@@ -334,13 +334,11 @@ export class Responder {
     // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
     const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
-    const reply = this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind);
     // Rate limiting counts a wildcard's answers by its owner, as NSD does: random names under it are one bucket.
-    reply.rrlName = out.wildcard;
-    return reply;
+    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, out.wildcard);
   }
 
-  private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome']): Reply {
+  private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome'], rrlName?: Name): Reply {
     const w = this.writer;
     const limit = this.limit(q.edns, transport);
     w.reset(q.edns ? limit - OPT_SIZE - (this.keepalive(q.edns, transport) >= 0 ? KEEPALIVE_SIZE : 0) - (this.cookie ? COOKIE_SIZE : 0) : limit);
@@ -390,7 +388,7 @@ export class Responder {
       arcount++;
     }
     this.setCount(3, arcount);
-    return { bytes: w.finish(), rcode, outcome: tc ? 'truncated' : outcome };
+    return { bytes: w.finish(), rcode, outcome: tc ? 'truncated' : outcome, rrlName };
   }
 
   private rrset(p: Placed): number {

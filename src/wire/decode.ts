@@ -181,7 +181,8 @@ export function decodeQuery(b: Buffer): Decoded {
       if (rr.type !== TYPE.OPT) continue;
       // RFC 6891 §6.1.1: one OPT at most, owned by the root; RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
       const opt = edns ? 'more than one OPT record' : rr.owner.length !== 0 ? 'OPT owner is not the root' : readOpt(b, rr.rdStart, rr.rdEnd, rr.klass, rr.ttl);
-      if (typeof opt === 'string') { why = opt; edns ??= { udpSize: 512, version: 0, do: false }; break; }
+      // The FORMERR still carries our OPT, with the client's DO copied (RFC 3225 §3) and its size honoured.
+      if (typeof opt === 'string') { why = opt; edns ??= { udpSize: Math.max(rr.klass, 512), version: (rr.ttl >>> 16) & 0xff, do: (rr.ttl & 0x8000) !== 0 }; break; }
       edns = opt;
     }
   } catch (e) {

@@ -46,6 +46,9 @@ describe('decodeQuery', () => {
     expect(bad).toMatchObject({ kind: 'error', rcode: RCODE.FORMERR, edns: { version: 0 } });
     const two = decodeQuery(Buffer.concat([header(1, 0, 1, 0, 0, 2), q('a.test'), opt(1232, 0), opt(1232, 0)]));
     expect(two).toMatchObject({ kind: 'error', rcode: RCODE.FORMERR });
+    // The OPT that caused it still tells the DO bit to copy (RFC 3225 §3) and the size (found by the dnspython fuzz judge).
+    const cookie11 = decodeQuery(Buffer.concat([header(1, 0, 1, 0, 0, 1), q('a.test'), opt(4096, 0x8000, Buffer.from([0, 10, 0, 11, ...Buffer.alloc(11)]))]));
+    expect(cookie11).toMatchObject({ kind: 'error', rcode: RCODE.FORMERR, edns: { do: true, udpSize: 4096 } });
   });
 
   it('opcodes other than QUERY get NOTIMP with the question', () => {

@@ -185,16 +185,17 @@ def expectations(q, transport):
     errors = set()
     if opcode != 0:
         errors.add(NOTIMP)
-    cookie = m.edns >= 0 and any(o.otype == 10 for o in m.options)
-    if qd == 0 and an == 0 and cookie and opcode == 0:
+    cookies = [len(o.to_wire()) for o in m.options if o.otype == 10] if m.edns >= 0 else []
+    # RFC 7873 §5.2.2: a COOKIE of the wrong length (a client cookie of 8, a server cookie of 8 to 32 after it) is FORMERR.
+    if cookies and not (cookies[0] == 8 or 16 <= cookies[0] <= 40):
+        errors.add(FORMERR)
+    if qd == 0 and an == 0 and cookies and not errors and opcode == 0:
         exp['rcodes'] = {NOERROR}  # RFC 7873 §5.4: a query for a server cookie
         return exp
     if qd != 1 or an != 0:
         errors.add(FORMERR)
     if m.edns > 0:
         errors.add(BADVERS)
-    if any(o.otype == 10 and not (len(o.to_wire()) == 8 or 16 <= len(o.to_wire()) <= 40) for o in m.options):
-        errors.add(FORMERR)  # RFC 7873 §5.2.2: a COOKIE of the wrong length
     if qd >= 1:
         try:
             exp['question'] = raw_question(q)

@@ -46,6 +46,9 @@ export function resolverFor(port: number, host = '127.0.0.1', timeout = 2000): R
 }
 
 /** Writes YAML texts (file name → content) to a temp dir and serves it. */
+/** The smallest zone the server tests ask: example.test with one host, www (192.0.2.10), and two outside name servers. */
+export const ONE_HOST_ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
+
 export async function startWithYaml(files: Record<string, string>, opts: Partial<ServerOptions> = {}): Promise<Running & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailns-test-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);

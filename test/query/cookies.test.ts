@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siphash24 } from '../../src/wire/siphash.js';
 import { ServerCookies } from '../../src/query/cookies.js';
 import { dig } from '../helpers/dig.js';
-import { startWithYaml, type Running } from '../helpers/server.js';
+import { startWithYaml, type Running, ONE_HOST_ZONE } from '../helpers/server.js';
 import { answered, udpExchange as exchange, udpFlood } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
@@ -68,9 +68,8 @@ function cookieOf(reply: Buffer): Buffer | undefined {
 }
 
 describe('cookies over real sockets', () => {
-  const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
   let s: Running;
-  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ZONE }, { rrl: { rate: 20, slip: 0, exempt: [] } }); });
+  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ONE_HOST_ZONE }, { rrl: { rate: 20, slip: 0, exempt: [] } }); });
   afterAll(async () => { await s.stop(); });
 
   it('dig sends a client cookie and gets it back with a server cookie of ours', async () => {

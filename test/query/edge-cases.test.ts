@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
-import { startWithYaml, type Running } from '../helpers/server.js';
+import { startWithYaml, type Running, ONE_HOST_ZONE } from '../helpers/server.js';
 import { udpExchange } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
 
-const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
 
 /** The header rcode (the low four bits of octet 3) of the reply to raw octets over UDP. */
 const rcodeOf = async (port: number, msg: Buffer): Promise<number> => (await udpExchange(port, msg))[3]! & 0xf;
@@ -20,7 +19,7 @@ const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
 
 describe('refusals, unknown opcodes and misplaced records', () => {
   let s: Running;
-  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ZONE }); });
+  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ONE_HOST_ZONE }); });
   afterAll(async () => { await s.stop(); });
 
   it('a name in no zone we serve: REFUSED with EDE 20 (Not Authoritative)', async () => {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, ResponseRateLimiter, type RrlResponse } from '../../src/server/rrl.js';
 import { dig } from '../helpers/dig.js';
-import { startWithYaml, type Running } from '../helpers/server.js';
+import { startWithYaml, type Running, ONE_HOST_ZONE } from '../helpers/server.js';
 import { answered, udpFlood } from '../helpers/udp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
@@ -82,9 +82,8 @@ describe('random names under a wildcard', () => {
 });
 
 describe('a flood from one client', () => {
-  const ZONE = 'zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\n';
   let s: Running;
-  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ZONE }, { rrl: { rate: 50, slip: 2, exempt: [] } }); });
+  beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ONE_HOST_ZONE }, { rrl: { rate: 50, slip: 2, exempt: [] } }); });
   afterAll(async () => { await s.stop(); });
 
   it('gets a second of answers and empty TC replies for some of the rest; a client of another network is answered', async () => {

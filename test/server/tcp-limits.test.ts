@@ -8,14 +8,14 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
-import { startWithYaml, type Running } from '../helpers/server.js';
+import { startWithYaml, type Running, ONE_HOST_ZONE } from '../helpers/server.js';
 import type { TcpLimits } from '../../src/server/tcp.js';
 import { encodeQuery } from '../../src/wire/stub.js';
 import { parseName } from '../../src/util/name.js';
 
 // A TXT RRset of about 4 KB: a client that asks for it and never reads fills its socket in a few answers.
 const BIG = Array.from({ length: 16 }, (_, i) => `'${String.fromCharCode(97 + i).repeat(250)}'`).join(', ');
-const ZONE = `zone: example.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nhosts:\n  www: {ipv4: 192.0.2.10}\nrecords:\n  big: {type: TXT, values: [${BIG}]}\n`;
+const ZONE = `${ONE_HOST_ZONE}records:\n  big: {type: TXT, values: [${BIG}]}\n`;
 
 /** Connects and pipelines `n` queries for the big TXT, reading nothing. */
 async function greedy(port: number, n: number): Promise<Socket> {

@@ -13,7 +13,7 @@
  * then in a fixed table (two ways per set, the older replaced), so nothing
  * is ever cleared in bulk and memory is bounded by the table, not traffic.
  */
-import type { Name } from '../util/name.js';
+import { foldOctet, type Name } from '../util/name.js';
 import type { Catalog } from '../zone/zone.js';
 
 /** Sets of two ways each: 8,192 replies at most. */
@@ -28,11 +28,6 @@ interface Entry {
   question: Buffer;
   bytes: Buffer;
   rrlName: Name | undefined;
-}
-
-/** ASCII lower case of one octet (RFC 4343 §3). */
-function fold(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
 export class ResponseCache {
@@ -64,7 +59,7 @@ export class ResponseCache {
    * of 0x6d00, though its first octet is an "M").
    */
   private static keyOctet(raw: Buffer, i: number, nameEnd: number): number {
-    return i < nameEnd ? fold(raw[i]!) : raw[i]!;
+    return i < nameEnd ? foldOctet(raw[i]!) : raw[i]!;
   }
 
   /** FNV-1a over the question (name folded, QTYPE, QCLASS) and the reply's shape. */

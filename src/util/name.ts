@@ -11,6 +11,11 @@ export const MAX_LABEL_OCTETS = 63; // RFC 1035 §2.3.4
 
 export class NameError extends Error {}
 
+/** One octet lower-cased as DNS compares names: A-Z only (RFC 4343 §3), every other octet as it is. */
+export function foldOctet(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
 /** ASCII-only lower-casing (RFC 4343 §3); other octets are left alone. */
 export function lowerLabel(label: string): string {
   let needs = false;
@@ -22,7 +27,7 @@ export function lowerLabel(label: string): string {
   let out = '';
   for (let i = 0; i < label.length; i++) {
     const c = label.charCodeAt(i);
-    out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+    out += String.fromCharCode(foldOctet(c));
   }
   return out;
 }

@@ -10,7 +10,7 @@
  * (RFC 4343 §3), so writing a name makes no string and no object, and costs
  * the same for the tenth name of a message as for the first.
  */
-import type { Name } from '../util/name.js';
+import { foldOctet, type Name } from '../util/name.js';
 import type { Rdata } from './rdata.js';
 import type { BelowOwner } from './below-owner.js';
 
@@ -26,11 +26,6 @@ const SLOTS = MAX_ENTRIES * 2;
 const MASK = SLOTS - 1;
 
 export interface Mark { o: number; names: number }
-
-/** ASCII lower case of one octet (RFC 4343 §3: only A-Z fold). */
-function fold(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
 
 export class MessageWriter {
   readonly buf: Buffer;
@@ -207,13 +202,13 @@ export class MessageWriter {
 function labelHash(label: string): number {
   const n = label.length;
   if (n === 0) return 0;
-  return n | (fold(label.charCodeAt(0)) << 8) | (fold(label.charCodeAt(n >> 1)) << 16) | (fold(label.charCodeAt(n - 1)) << 24);
+  return n | (foldOctet(label.charCodeAt(0)) << 8) | (foldOctet(label.charCodeAt(n >> 1)) << 16) | (foldOctet(label.charCodeAt(n - 1)) << 24);
 }
 
 /** Labels equal as DNS compares them: ASCII case folded (RFC 4343 §3), every other octet exact. */
 function sameLabel(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   if (a === b) return true;
-  for (let i = 0; i < a.length; i++) if (fold(a.charCodeAt(i)) !== fold(b.charCodeAt(i))) return false;
+  for (let i = 0; i < a.length; i++) if (foldOctet(a.charCodeAt(i)) !== foldOctet(b.charCodeAt(i))) return false;
   return true;
 }

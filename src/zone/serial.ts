@@ -6,7 +6,7 @@
  * server's business (src/server/state.ts).
  */
 import { hash } from 'node:crypto';
-import { wireLength } from '../util/name.js';
+import { foldOctet, wireLength } from '../util/name.js';
 import { TYPE } from '../wire/constants.js';
 import type { RRset } from '../wire/rrset.js';
 import { compareLabels } from './zone.js';
@@ -120,8 +120,7 @@ function writeLowerName(out: Buffer, o: number, name: readonly string[]): number
   for (const l of name) {
     out[o++] = l.length;
     for (let i = 0; i < l.length; i++) {
-      const c = l.charCodeAt(i);
-      out[o++] = c >= 65 && c <= 90 ? c + 32 : c;
+      out[o++] = foldOctet(l.charCodeAt(i));
     }
   }
   out[o++] = 0;

@@ -19,11 +19,6 @@ const OVERFLOW = new Overflow('message limit reached');
 
 /** RFC 1035 §4.1.4: a pointer holds a 14-bit offset. */
 const MAX_POINTER = 0x3fff;
-/** Suffixes a message can have at offsets a pointer reaches (each label takes two octets or more). */
-const MAX_ENTRIES = (MAX_POINTER + 1) >> 1;
-/** Open-addressed slots: a power of two, at least twice the entries, so probes stay short. */
-const SLOTS = MAX_ENTRIES * 2;
-const MASK = SLOTS - 1;
 
 export interface Mark { o: number; names: number }
 
@@ -32,15 +27,16 @@ export class MessageWriter {
   o = 0;
   limit: number;
   /** Entry e: the suffix at offsets[e], whose first label is labels[e] and whose rest is entry parents[e] (-1: the root). */
-  private readonly offsets = new Int32Array(MAX_ENTRIES);
-  private readonly parents = new Int32Array(MAX_ENTRIES);
-  private readonly slotOf = new Int32Array(MAX_ENTRIES);
-  private readonly hashes = new Int32Array(MAX_ENTRIES);
-  /** The hashes of the labels of the name being written. */
+  private readonly offsets: Int32Array;
+  private readonly parents: Int32Array;
+  private readonly slotOf: Int32Array;
+  private readonly hashes: Int32Array;
+  /** The hashes of the labels of the name being written (a name has at most 127). */
   private readonly labelHashes = new Int32Array(128);
-  private readonly labels: string[] = new Array<string>(MAX_ENTRIES).fill('');
-  /** Slot → entry + 1 (0: empty). */
-  private readonly table = new Int32Array(SLOTS);
+  private readonly labels: string[];
+  /** Open-addressed slots, entry + 1 (0: empty): a power of two at least twice the entries, so probes stay short. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
   private count = 0;
   /**
    * The last names written, by identity (the same array: an RRset's owner
@@ -54,6 +50,17 @@ export class MessageWriter {
   constructor(buf: Buffer, limit = buf.length) {
     this.buf = buf;
     this.limit = Math.min(limit, buf.length);
+    // The suffixes a message in `buf` can have where a pointer reaches them: each label takes two octets or more.
+    const entries = (Math.min(buf.length, MAX_POINTER + 1) >> 1) + 1;
+    this.offsets = new Int32Array(entries);
+    this.parents = new Int32Array(entries);
+    this.slotOf = new Int32Array(entries);
+    this.hashes = new Int32Array(entries);
+    this.labels = new Array<string>(entries).fill('');
+    let slots = 16;
+    while (slots < entries * 2) slots *= 2;
+    this.table = new Int32Array(slots);
+    this.mask = slots - 1;
   }
 
   reset(limit: number): void {
@@ -77,7 +84,7 @@ export class MessageWriter {
   private slot(parent: number, label: string, h: number): number {
     let x = Math.imul(h ^ (parent + 2), 0x9e3779b1);
     x ^= x >>> 15;
-    for (let s = x & MASK; ; s = (s + 1) & MASK) {
+    for (let s = x & this.mask; ; s = (s + 1) & this.mask) {
       const e = this.table[s]! - 1;
       if (e < 0 || (this.parents[e] === parent && this.hashes[e] === h && sameLabel(this.labels[e]!, label))) return s;
     }

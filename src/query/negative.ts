@@ -4,7 +4,7 @@
  * one encoding per zone (src/wire/below-owner.ts), its names pointing into
  * the question, with no name looked up.
  */
-import { lowerLabel, type Name } from '../util/name.js';
+import { foldOctet, type Name } from '../util/name.js';
 import { belowOwner, type BelowOwner } from '../wire/below-owner.js';
 import { TYPE } from '../wire/constants.js';
 import type { DecodedQuery } from '../wire/decode.js';
@@ -15,11 +15,18 @@ import type { Placed } from './lookup.js';
 /** Negative answers' SOA RRsets, encoded once each (they live as long as their zone). */
 const ENCODED = new WeakMap<RRset, BelowOwner>();
 
+/** `label` (as the client wrote it, in any case) equals `lower`, already lower-cased (RFC 4343 §3), with no copy made. */
+function sameAsLower(label: string, lower: string): boolean {
+  if (label.length !== lower.length) return false;
+  for (let i = 0; i < label.length; i++) if (foldOctet(label.charCodeAt(i)) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Where `owner`'s labels begin in the question (written at offset 12, never compressed), when its name ends in it; else -1. */
 function ownerInQuestion(q: DecodedQuery, owner: Name): number {
   const above = q.qname.length - owner.length;
   if (above < 0) return -1;
-  for (let i = 0; i < owner.length; i++) if (lowerLabel(q.qname[above + i]!) !== owner[i]) return -1;
+  for (let i = 0; i < owner.length; i++) if (!sameAsLower(q.qname[above + i]!, owner[i]!)) return -1;
   let at = 12;
   for (let i = 0; i < above; i++) at += q.qname[i]!.length + 1;
   return at;

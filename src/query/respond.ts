@@ -71,8 +71,6 @@ export interface TransferStream {
 const NO_POLICY: TransferPolicy = { allow: [], keys: [] };
 export type Transport = 'udp' | 'tcp';
 
-/** The opcode's bits of the header's flags (RFC 1035 §4.1.1). */
-const OPCODE_BITS = 0x7800;
 
 export interface Reply {
   bytes: Buffer;
@@ -135,7 +133,7 @@ export class Responder {
     try {
       if (decoded.kind === 'error') {
         // An opcode we do not implement: only QR, the opcode and the rcode in the header (no RD or CD echoed).
-        if (decoded.rcode === RCODE.NOTIMP) return this.bare(decoded.id, decoded.flags & OPCODE_BITS, RCODE.NOTIMP, decoded.question, decoded.edns, transport, false, ede(EDE_NOT_SUPPORTED, ''));
+        if (decoded.rcode === RCODE.NOTIMP) return this.bare(decoded.id, decoded.flags & FLAG.OPCODE, RCODE.NOTIMP, decoded.question, decoded.edns, transport, false, ede(EDE_NOT_SUPPORTED, ''));
         return this.bare(decoded.id, decoded.flags, decoded.rcode, decoded.question, decoded.edns, transport);
       }
       const q = decoded.query;
@@ -252,7 +250,7 @@ export class Responder {
   private header(id: number, qflags: number, rcode: number, aa: boolean, hasQuestion: boolean): void {
     const w = this.writer;
     // RFC 1035 §4.1.1: opcode and RD copied; RA clear (we do not recurse); RFC 4035 §3.1.6: CD copied.
-    const flags = F_QR | (qflags & 0x7800) | (aa ? F_AA : 0) | (qflags & F_RD) | (qflags & F_CD) | (rcode & 0xf);
+    const flags = F_QR | (qflags & FLAG.OPCODE) | (aa ? F_AA : 0) | (qflags & F_RD) | (qflags & F_CD) | (rcode & 0xf);
     w.u16(id);
     w.u16(flags);
     w.u16(hasQuestion ? 1 : 0);

@@ -72,7 +72,7 @@ export function* xfrMessages(records: Iterator<RR>, q: DecodedQuery, limit: numb
     w.reset(limit - (q.edns ? OPT_SIZE : 0));
     // RFC 5936 §2.2.1: ID copied, QR and AA set, opcode and RD copied, RA clear.
     w.u16(q.id);
-    w.u16(FLAG.QR | FLAG.AA | (q.flags & 0x7800) | (q.flags & FLAG.RD) | (q.flags & FLAG.CD));
+    w.u16(FLAG.QR | FLAG.AA | (q.flags & FLAG.OPCODE) | (q.flags & FLAG.RD) | (q.flags & FLAG.CD));
     w.u16(first ? 1 : 0);
     w.u16(0); w.u16(0); w.u16(0);
     if (first) { w.name(q.qname); w.u16(q.qtype); w.u16(q.qclass); }

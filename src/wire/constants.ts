@@ -28,7 +28,8 @@ export const RCODE = {
 export const OPCODE = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
 
 /** Header flag bits (RFC 1035 §4.1.1; CD: RFC 4035 §3.2.2). */
-export const FLAG = { QR: 0x8000, AA: 0x0400, TC: 0x0200, RD: 0x0100, RA: 0x0080, CD: 0x0010 } as const;
+/** Header flag bits (RFC 1035 §4.1.1, RFC 4035 §3.1.6); OPCODE is the opcode's four bits. */
+export const FLAG = { QR: 0x8000, OPCODE: 0x7800, AA: 0x0400, TC: 0x0200, RD: 0x0100, RA: 0x0080, CD: 0x0010 } as const;
 
 const typeByNumber = new Map<number, string>(Object.entries(TYPE).map(([k, v]) => [v, k]));
 const classByNumber = new Map<number, string>(Object.entries(CLASS).map(([k, v]) => [v, k]));

@@ -129,14 +129,13 @@ function readOpt(b: Buffer, start: number, end: number, klass: number, ttl: numb
     p += 4 + len;
   }
   // One shape for every EDNS (absent options are undefined, not missing).
-  return {
-    // RFC 6891 §6.2.5: values below 512 are treated as 512.
-    udpSize: Math.max(klass, 512),
-    version: (ttl >>> 16) & 0xff,
-    do: (ttl & 0x8000) !== 0,
-    keepalive: keepalive ? true : undefined,
-    cookie,
-  };
+  return ednsFields(klass, ttl, keepalive ? true : undefined, cookie);
+}
+
+/** What the OPT record's CLASS and TTL say (RFC 6891 §6.1.3): the size, the version and DO; and the options read. */
+function ednsFields(klass: number, ttl: number, keepalive?: true, cookie?: Edns['cookie']): Edns {
+  // RFC 6891 §6.2.5: values below 512 are treated as 512.
+  return { udpSize: Math.max(klass, 512), version: (ttl >>> 16) & 0xff, do: (ttl & 0x8000) !== 0, keepalive, cookie };
 }
 
 export function decodeQuery(b: Buffer): Decoded {
@@ -182,7 +181,7 @@ export function decodeQuery(b: Buffer): Decoded {
       // RFC 6891 §6.1.1: one OPT at most, owned by the root; RFC 6891 §7: a FORMERR caused by the OPT record itself still carries our OPT.
       const opt = edns ? 'more than one OPT record' : rr.owner.length !== 0 ? 'OPT owner is not the root' : readOpt(b, rr.rdStart, rr.rdEnd, rr.klass, rr.ttl);
       // The FORMERR still carries our OPT, with the client's DO copied (RFC 3225 §3) and its size honoured.
-      if (typeof opt === 'string') { why = opt; edns ??= { udpSize: Math.max(rr.klass, 512), version: (rr.ttl >>> 16) & 0xff, do: (rr.ttl & 0x8000) !== 0 }; break; }
+      if (typeof opt === 'string') { why = opt; edns ??= ednsFields(rr.klass, rr.ttl); break; }
       edns = opt;
     }
   } catch (e) {

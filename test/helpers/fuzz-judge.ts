@@ -8,11 +8,11 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from './dnspy.js';
 
 /** Beside this file, or (compiled into dist/ for npm run fuzz) beside its source. */
 const HERE = dirname(fileURLToPath(import.meta.url));
 const JUDGE_PY = [join(HERE, 'fuzzjudge.py'), join(HERE, '../../../test/helpers/fuzzjudge.py')].find((p) => existsSync(p)) ?? join(HERE, 'fuzzjudge.py');
-const PYTHON = '/usr/bin/python3';
 
 export interface Verdict {
   inputs: number;

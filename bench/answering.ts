@@ -8,7 +8,8 @@ import { loadZones } from '../src/server/load.js';
 import { decodeQuery } from '../src/wire/decode.js';
 import { Responder } from '../src/query/respond.js';
 import { typeFromText } from '../src/wire/constants.js';
-import { nameToWire, parseName } from '../src/util/name.js';
+import { parseName } from '../src/util/name.js';
+import { encodeQuery } from '../test/helpers/fuzz.js';
 import { randomQueries, repeatedQueries } from './mixes.js';
 
 const mix = process.argv[2] === 'repeated' ? 'repeated' : 'random';
@@ -18,9 +19,7 @@ const catalog = loadZones([process.env.BENCH_ZONES ?? 'zones']).catalog;
 /** A query as dnsperf sends it: RD clear, EDNS with a 4096-octet size. */
 function query(line: string, id: number): Buffer {
   const [name, type] = line.split(' ');
-  const t = typeFromText(type!)!;
-  const header = Buffer.from([id >> 8, id & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
-  return Buffer.concat([header, nameToWire(parseName(name + '.')), Buffer.from([t >> 8, t & 255, 0, 1]), Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0])]);
+  return encodeQuery({ id, labels: parseName(name + '.'), qtype: typeFromText(type!)!, edns: { udpSize: 4096 } }).buf;
 }
 const queries = (mix === 'random' ? randomQueries() : repeatedQueries()).trim().split('\n').map((l, i) => query(l, i & 0xffff));
 const responder = new Responder({ chaos: { version: false, identity: false } });

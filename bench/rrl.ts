@@ -13,18 +13,14 @@ import { loadZones } from '../src/server/load.js';
 import { exportZone } from '../src/zone/export.js';
 import { nameToText, parseName } from '../src/util/name.js';
 import { findFreePort, findTool, startNsd } from '../test/helpers/nsd.js';
+import { encodeQuery } from '../test/helpers/fuzz.js';
 
 const FLOOD = 20_000;
 const FLOOD_MS = 2000;
 
 /** A query in wire form, with an OPT of `udp` octets when given. */
 function query(name: string, qtype: number, id: number, udp?: number): Buffer {
-  const labels = parseName(name);
-  const parts: Buffer[] = [Buffer.from([id >> 8, id & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0, udp ? 1 : 0])];
-  for (const l of labels) parts.push(Buffer.from([l.length]), Buffer.from(l, 'latin1'));
-  parts.push(Buffer.from([0, qtype >> 8, qtype & 255, 0, 1]));
-  if (udp) parts.push(Buffer.from([0, 0, 41, udp >> 8, udp & 255, 0, 0, 0, 0, 0, 0]));
-  return Buffer.concat(parts);
+  return encodeQuery({ id, labels: parseName(name), qtype, ...(udp ? { edns: { udpSize: udp } } : {}) }).buf;
 }
 
 async function flood(port: number, q: Buffer): Promise<{ sentOctets: number; gotOctets: number; replies: number; other: { asked: number; answered: number } }> {

@@ -10,7 +10,6 @@
  *
  *   FUZZ_COUNT=1000000 FUZZ_SEED=1 npm run fuzz
  */
-import dgram from 'node:dgram';
 import { loadZones } from '../src/server/load.js';
 import { decodeQuery } from '../src/wire/decode.js';
 import { Responder } from '../src/query/respond.js';
@@ -18,37 +17,13 @@ import { nameToText } from '../src/util/name.js';
 import { FuzzJudge, verdictReport } from '../test/helpers/fuzz-judge.js';
 import { C, Generator, Rng, T, corpus, encodeQuery, expectsReply, frame, framesOf, fuzzSeed, hex, randomChunks, tcpSession, type Sample } from '../test/helpers/fuzz.js';
 import { spawnServe } from '../test/helpers/serve-process.js';
+import { UdpClient } from '../test/helpers/udp.js';
 
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1_000_000);
 const SEED = fuzzSeed(0x66757a7a);
 const LANES = 64;
 const TCP_SHARE = 0.15;
 const UDP_TIMEOUT_MS = 1000;
-
-/** One UDP socket with at most one query in flight. */
-class Lane {
-  readonly sock = dgram.createSocket('udp4');
-  private wait: { id: number; done: (b: Buffer | null) => void; timer: NodeJS.Timeout } | undefined;
-  unexpected = 0;
-  constructor(private readonly port: number) {
-    this.sock.on('message', (m) => {
-      const w = this.wait;
-      if (w && m.length >= 2 && m.readUInt16BE(0) === w.id) { this.wait = undefined; clearTimeout(w.timer); w.done(m); } else this.unexpected++;
-    });
-  }
-  ready(): Promise<void> { return new Promise((r) => this.sock.bind(0, '127.0.0.1', () => r())); }
-  ask(pkt: Buffer): Promise<Buffer | null> {
-    const due = expectsReply(pkt);
-    return new Promise((resolve) => {
-      if (due) {
-        const timer = setTimeout(() => { this.wait = undefined; resolve(null); }, UDP_TIMEOUT_MS);
-        this.wait = { id: pkt.readUInt16BE(0), done: resolve, timer };
-      }
-      this.sock.send(pkt, this.port, '127.0.0.1', () => { if (!due) resolve(null); });
-    });
-  }
-  close(): Promise<void> { return new Promise((r) => this.sock.close(() => r())); }
-}
 
 async function main(): Promise<void> {
   const loaded = loadZones(['zones']);
@@ -62,7 +37,7 @@ async function main(): Promise<void> {
   const responder = new Responder({ chaos: { version: 'mailns fuzz', identity: 'fuzz' } });
   const rng = new Rng(SEED);
   const gen = new Generator(rng);
-  const lanes = Array.from({ length: LANES }, () => new Lane(port));
+  const lanes = Array.from({ length: LANES }, () => new UdpClient(port));
   await Promise.all(lanes.map((l) => l.ready()));
   console.error(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} repeats it), ${COUNT} inputs, server on port ${port}`);
 
@@ -88,15 +63,15 @@ async function main(): Promise<void> {
   while (udpSent + tcpSent < COUNT) {
     const left = COUNT - udpSent - tcpSent;
     const block = Array.from({ length: Math.min(2000, left) }, next);
-    const viaTcp = block.filter(() => rng.bool(TCP_SHARE));
-    const viaUdp = block.filter((s) => !viaTcp.includes(s));
+    const viaTcp: Sample[] = [], viaUdp: Sample[] = [];
+    for (const s of block) (rng.bool(TCP_SHARE) ? viaTcp : viaUdp).push(s);
     let i = 0;
     await Promise.all(lanes.map(async (lane) => {
       while (i < viaUdp.length) {
         const s = viaUdp[i++]!;
         inProcess(s.buf);
         const t = performance.now();
-        const reply = await lane.ask(s.buf);
+        const reply = await lane.roundtrip(s.buf, expectsReply(s.buf), UDP_TIMEOUT_MS);
         longestRoundtrip = Math.max(longestRoundtrip, performance.now() - t);
         udpSent++;
         await judge.add('udp', s.buf, reply);
@@ -129,14 +104,14 @@ async function main(): Promise<void> {
   }
 
   const seconds = (performance.now() - t0) / 1000;
-  const unexpected = lanes.reduce((n, l) => n + l.unexpected, 0);
+  const unexpected = lanes.reduce((n, l) => n + l.unexpected.length, 0);
   await Promise.all(lanes.map((l) => l.close()));
   // Still answering, over both transports, with the zone's data.
   const health: string[] = [];
   for (const transport of ['udp', 'tcp'] as const) {
     const q = encodeQuery({ id: 4242, labels: ['example', 'com'], qtype: T.A, qclass: C.IN }).buf;
     let reply: Buffer | null;
-    if (transport === 'udp') { const l = new Lane(port); await l.ready(); reply = await l.ask(q); await l.close(); } else reply = (await tcpSession(port, [frame(q)], 'fin', 3000)).frames[0] ?? null;
+    if (transport === 'udp') { const l = new UdpClient(port); await l.ready(); reply = await l.roundtrip(q, true, UDP_TIMEOUT_MS); await l.close(); } else reply = (await tcpSession(port, [frame(q)], 'fin', 3000)).frames[0] ?? null;
     if (!reply) health.push(`${transport}: no answer to example.com A`);
     else await judge.add(transport, q, reply);
   }

@@ -10,7 +10,6 @@
  * the long run (a million packets).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,6 +20,7 @@ import { nameToText } from '../../src/util/name.js';
 import { Responder } from '../../src/query/respond.js';
 import { startServer, type Running } from '../helpers/server.js';
 import { FuzzJudge, verdictReport } from '../helpers/fuzz-judge.js';
+import { UdpClient } from '../helpers/udp.js';
 import { requireDnspython } from '../helpers/dnspy.js';
 import {
   TEMPLATES, C, Generator, R, Rng, T, checkExpect, checkReply, corpus, udpLimit, encodeQuery, expectsReply, frame, framesOf, freePort, fuzzSeed, hex,
@@ -235,41 +235,6 @@ async function spawnServer(main: string): Promise<Child> {
 function alive(c: Child): boolean {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return false;
   try { process.kill(c.proc.pid!, 0); return true; } catch { return false; }
-}
-
-/** One UDP socket used for a sequential stream of packets, replies matched by ID. */
-class UdpClient {
-  readonly sock = dgram.createSocket('udp4');
-  private waiting: { id: number; resolve: (b: Buffer | null) => void; timer: NodeJS.Timeout } | null = null;
-  readonly unexpected: Buffer[] = [];
-  constructor(private readonly port: number) {
-    this.sock.on('message', (m) => {
-      const w = this.waiting;
-      if (w && m.length >= 2 && m.readUInt16BE(0) === w.id) {
-        this.waiting = null;
-        clearTimeout(w.timer);
-        w.resolve(m);
-      } else {
-        this.unexpected.push(m);
-      }
-    });
-  }
-  async ready(): Promise<void> { await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', () => r())); }
-  /** Sends; if a reply is due, waits for the one with the packet's ID (null on timeout). */
-  roundtrip(pkt: Buffer, due: boolean, timeoutMs = 2000): Promise<Buffer | null> {
-    return new Promise((resolve, reject) => {
-      if (due) {
-        const id = pkt.readUInt16BE(0);
-        const timer = setTimeout(() => { this.waiting = null; resolve(null); }, timeoutMs);
-        this.waiting = { id, resolve, timer };
-      }
-      this.sock.send(pkt, this.port, '127.0.0.1', (err) => {
-        if (err) { if (this.waiting) { clearTimeout(this.waiting.timer); this.waiting = null; } reject(err); return; }
-        if (!due) resolve(null);
-      });
-    });
-  }
-  close(): Promise<void> { return new Promise((r) => this.sock.close(() => r())); }
 }
 
 const BIG_ANSWERS = TEMPLATES.filter((t) => (t.qtype === T.TXT && /^(big|rsa2026)/.test(t.name)) || (t.qtype === T.ANY && !t.qclass));

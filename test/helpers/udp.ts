@@ -34,3 +34,38 @@ export async function udpFlood(port: number, n: number, msg: (i: number) => Buff
 
 /** Replies with one answer record (ANCOUNT 1). */
 export const answered = (replies: Buffer[]): number => replies.filter((m) => m.readUInt16BE(6) === 1).length;
+
+/** One UDP socket used for a sequential stream of packets, replies matched by ID. */
+export class UdpClient {
+  readonly sock = createSocket('udp4');
+  private waiting: { id: number; resolve: (b: Buffer | null) => void; timer: NodeJS.Timeout } | null = null;
+  readonly unexpected: Buffer[] = [];
+  constructor(private readonly port: number) {
+    this.sock.on('message', (m) => {
+      const w = this.waiting;
+      if (w && m.length >= 2 && m.readUInt16BE(0) === w.id) {
+        this.waiting = null;
+        clearTimeout(w.timer);
+        w.resolve(m);
+      } else {
+        this.unexpected.push(m);
+      }
+    });
+  }
+  async ready(): Promise<void> { await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', () => r())); }
+  /** Sends; if a reply is due, waits for the one with the packet's ID (null on timeout). */
+  roundtrip(pkt: Buffer, due: boolean, timeoutMs = 2000): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      if (due) {
+        const id = pkt.readUInt16BE(0);
+        const timer = setTimeout(() => { this.waiting = null; resolve(null); }, timeoutMs);
+        this.waiting = { id, resolve, timer };
+      }
+      this.sock.send(pkt, this.port, '127.0.0.1', (err) => {
+        if (err) { if (this.waiting) { clearTimeout(this.waiting.timer); this.waiting = null; } reject(err); return; }
+        if (!due) resolve(null);
+      });
+    });
+  }
+  close(): Promise<void> { return new Promise((r) => this.sock.close(() => r())); }
+}

@@ -83,7 +83,7 @@ export interface Reply {
   why?: string;
   /** Signed with the key the request's verified TSIG named (RFC 8945 §5.3). */
   signed?: true;
-  /** The name rate limiting counts this reply under, when not the question's: the wildcard that answered. */
+  /** The name rate limiting counts this reply under, when not the question's: the wildcard that answered, the zone of an NXDOMAIN, a referral's delegation. */
   rrlName?: Name;
 }
 
@@ -332,8 +332,10 @@ export class Responder {
     // A QCLASS=ANY reply is not authoritative: we cannot speak for every class (as NSD and BIND).
     const aa = (out.kind !== 'referral' || out.answer.length > 0) && q.qclass === CLASS.IN;
     const rcode = out.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR;
-    // Rate limiting counts a wildcard's answers by its owner, as NSD does: random names under it are one bucket.
-    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, out.wildcard);
+    // The name rate limiting counts the reply under, as NSD does: a wildcard's answers by its owner, NXDOMAIN by the
+    // zone it is in (random names under one are one bucket), a referral by its delegation; others by the question.
+    const rrlName = out.kind === 'nxdomain' ? r.zone!.origin : out.kind === 'referral' && out.answer.length === 0 ? out.authority[0]?.owner : out.wildcard;
+    return this.sections(q, transport, aa, rcode, answer, out.authority, additional, out.kind, rrlName);
   }
 
   private sections(q: DecodedQuery, transport: Transport, aa: boolean, rcode: number, answer: Placed[], authority: Placed[], additional: Placed[], outcome: Reply['outcome'], rrlName?: Name): Reply {

@@ -7,8 +7,8 @@
  * - an answer, by its name and type (a wildcard's answers by the wildcard's
  *   owner, which the responder names on the reply);
  * - NODATA, by its name;
- * - NXDOMAIN and referrals, by their zone (a flood of random names under a
- *   zone is one bucket);
+ * - NXDOMAIN, by its zone (a flood of random names under a zone is one
+ *   bucket); a referral, by its delegation (the responder names both);
  * - errors (REFUSED, FORMERR, ...), by the client network alone.
  * A bucket fills at `rate` responses a second, up to a second's worth.
  * Over it, every `slip`-th limited response goes out as an empty reply with

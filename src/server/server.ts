@@ -108,9 +108,8 @@ export class DnsServer {
   /** The reply as rate limiting lets it go: as it is, dropped (null), or slipped (the empty TC reply). */
   private rateLimited(reply: Reply, q: Question | undefined, peer: string): Reply | null {
     const klass = classify(reply.bytes);
-    // NXDOMAIN and referrals count by zone: a flood of random names under one zone is one bucket.
-    const zone = q && (klass === 'nxdomain' || klass === 'referral') ? this.catalog.findZone(lowerName(q.qname)) : undefined;
-    const name = zone ? nameKey(zone.origin) : reply.rrlName ? nameKey(reply.rrlName) : q && klass !== 'error' ? nameKey(q.qname) : '';
+    // The responder names what a reply counts under when it is not the question (a wildcard, a zone, a delegation).
+    const name = reply.rrlName ? nameKey(reply.rrlName) : q && klass !== 'error' ? nameKey(q.qname) : '';
     const action = this.rrl!.decide(peer, { klass, name, qtype: q?.qtype ?? 0 }, performance.now(),
       (network, r) => this.log.info({ network, class: r.klass, name: r.name || undefined }, 'rate limiting responses'));
     this.metrics?.rateLimited(klass, action);

@@ -81,6 +81,30 @@ describe('random names under a wildcard', () => {
   });
 });
 
+describe('random names: NXDOMAIN by zone, referrals by delegation', () => {
+  it('a flood of names that do not exist is one bucket, and so is one of names under one delegation; another delegation is its own', async () => {
+    const zone = 'zone: deleg.test.\nnameservers: [ns1.example.net., ns2.example.net.]\nrecords:\n  one: {type: NS, values: [ns.one.example.net.]}\n  two: {type: NS, values: [ns.two.example.net.]}\n';
+    const d = await startWithYaml({ 'deleg.test.yaml': zone }, { rrl: { rate: 20, slip: 0, exempt: [] } });
+    try {
+      // Slip 0: every reply that goes out is a whole one (NXDOMAIN or a referral, neither with answers).
+      const missing = (await udpFlood(d.port, 300, (i) => encodeQuery(i, parseName(`r${i}.deleg.test.`), 1, 1))).length;
+      expect(missing).toBeGreaterThanOrEqual(20);
+      expect(missing).toBeLessThan(80);
+      const below = (await udpFlood(d.port, 300, (i) => encodeQuery(i, parseName(`r${i}.one.deleg.test.`), 1, 1))).length;
+      expect(below).toBeGreaterThanOrEqual(20);
+      expect(below).toBeLessThan(80);
+      // The other delegation's bucket is full: all fifteen referrals go out (one bucket with the first would have refilled by a few at most).
+      const other = (await udpFlood(d.port, 15, (i) => encodeQuery(i, parseName(`x${i}.two.deleg.test.`), 1, 1))).length;
+      expect(other).toBe(15);
+      const counts = d.server.rrlCounts();
+      expect(counts.get('nxdomain dropped')).toBe(300 - missing);
+      expect(counts.get('referral dropped')).toBe(300 - below);
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
 describe('a flood from one client', () => {
   let s: Running;
   beforeAll(async () => { s = await startWithYaml({ 'example.test.yaml': ONE_HOST_ZONE }, { rrl: { rate: 50, slip: 2, exempt: [] } }); });
